@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+// NanoChat: nanochat's GPT trainer for CPUs, in Swift. No package dependencies:
+// OpenBLAS, Open MPI and libzstd come in as system libraries.
+import PackageDescription
+import Foundation
+
+let env = ProcessInfo.processInfo.environment
+
+// MPI is optional: skipped when NANOCHAT_NO_MPI=1 or when Open MPI's pkg-config file is absent,
+// so a laptop without Open MPI still builds a single-process trainer.
+let mpiPC = ["/usr/lib/x86_64-linux-gnu/pkgconfig/ompi-c.pc", "/usr/lib/aarch64-linux-gnu/pkgconfig/ompi-c.pc",
+             "/usr/lib/pkgconfig/ompi-c.pc", "/opt/homebrew/lib/pkgconfig/ompi-c.pc", "/usr/local/lib/pkgconfig/ompi-c.pc"]
+let useMPI = env["NANOCHAT_NO_MPI"] != "1" && mpiPC.contains { FileManager.default.fileExists(atPath: $0) }
+
+// AVX2/FMA code generation for the SIMD8 kernels (x86-64-v3); NANOCHAT_PORTABLE=1 turns it off.
+var cpuFlags: [String] = []
+#if arch(x86_64)
+if env["NANOCHAT_PORTABLE"] != "1" { cpuFlags = ["-Xcc", "-march=x86-64-v3"] }
+#endif
+
+var libDeps: [Target.Dependency] = ["CBLAS", "CZstd"]
+var libDefines: [SwiftSetting] = []
+if useMPI { libDeps.append("CMPI"); libDefines.append(.define("NANOCHAT_MPI")) }
+
+var targets: [Target] = [
+    // MARK: - C libraries
+    .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                   providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+    .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                   providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+
+    // MARK: - The library
+    .target(name: "NanoChat", dependencies: libDeps, path: "Sources/NanoChat",
+            swiftSettings: libDefines + [.unsafeFlags(["-Ounchecked", "-wmo"] + cpuFlags, .when(configuration: .release))]),
+
+    // MARK: - Thin executables
+    .executableTarget(name: "base_train", dependencies: ["NanoChat"], path: "Sources/base_train"),
+    .executableTarget(name: "base_eval", dependencies: ["NanoChat"], path: "Sources/base_eval"),
+    .executableTarget(name: "chat_sft", dependencies: ["NanoChat"], path: "Sources/chat_sft"),
+    .executableTarget(name: "tok_train", dependencies: ["NanoChat"], path: "Sources/tok_train"),
+    .executableTarget(name: "dataset", dependencies: ["NanoChat"], path: "Sources/dataset"),
+
+    // MARK: - Tests
+    .testTarget(name: "NanoChatTests", dependencies: ["NanoChat"], path: "Tests/NanoChatTests",
+                exclude: ["Fixtures"]),
+]
+if useMPI {
+    targets.append(.systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                                  providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]))
+}
+
+let package = Package(
+    name: "NanoChat",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "NanoChat", targets: ["NanoChat"]),
+        .executable(name: "base_train", targets: ["base_train"]),
+        .executable(name: "base_eval", targets: ["base_eval"]),
+        .executable(name: "chat_sft", targets: ["chat_sft"]),
+        .executable(name: "tok_train", targets: ["tok_train"]),
+        .executable(name: "dataset", targets: ["dataset"]),
+    ],
+    targets: targets,
+    // Swift 5 language mode: numeric kernels share raw buffers across threads by design; strict
+    // Sendable checking would force wrappers everywhere without adding safety here.
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Console output that only rank 0 prints (nanochat's print0), flushed line by line so logs stream.
+nonisolated(unsafe) public var logRank = 0
+
+public func print0(_ s: String = "") {
+    guard logRank == 0 else { return }
+    print(s); fflush(stdout)
+}
+
+/// Monotonic wall clock in seconds.
+@inlinable public func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+public enum Memory {
+    /// Peak resident set size of this process in bytes (VmHWM on Linux, ru_maxrss elsewhere).
+    #if os(Linux)
+    private static let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+    #else
+    private static let RUSAGE_SELF_WHO = RUSAGE_SELF
+    #endif
+    public static var peakRSS: Int {
+        if let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+            for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+                let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+                return kb * 1024
+            }
+        }
+        var ru = rusage(); getrusage(RUSAGE_SELF_WHO, &ru)
+        #if os(Linux)
+        return Int(ru.ru_maxrss) * 1024
+        #else
+        return Int(ru.ru_maxrss)
+        #endif
+    }
+    public static func format(_ bytes: Int) -> String { String(format: "%.2f MiB", Double(bytes) / 1048576) }
+}
+
+/// Formats an integer with thousands separators like Python's `{:,}`.
+public func commas(_ n: Int) -> String {
+    let s = String(abs(n)); var out = ""
+    for (i, c) in s.enumerated() { if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }; out.append(c) }
+    return n < 0 ? "-" + out : out
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Where nanochat keeps things: `$NANOCHAT_BASE_DIR`, default `~/.cache/nanochat`.
+public enum Paths {
+    public static var baseDir: String {
+        if let b = ProcessInfo.processInfo.environment["NANOCHAT_BASE_DIR"], !b.isEmpty { return b }
+        return (NSHomeDirectory() as NSString).appendingPathComponent(".cache/nanochat")
+    }
+    public static func join(_ parts: String...) -> String {
+        parts.dropFirst().reduce(parts[0]) { ($0 as NSString).appendingPathComponent($1) }
+    }
+    public static var tokenizerDir: String { join(baseDir, "tokenizer") }
+    public static var baseDataDir: String { join(baseDir, "base_data") }
+    public static var baseCheckpointsDir: String { join(baseDir, "base_checkpoints") }
+    public static var sftCheckpointsDir: String { join(baseDir, "chatsft_checkpoints") }
+    public static var evalBundleDir: String { join(baseDir, "eval_bundle") }
+    public static var baseEvalDir: String { join(baseDir, "base_eval") }
+
+    public static func ensureDir(_ path: String) throws {
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        catch { throw NanoChatError(file: path, "cannot create directory (\(error.localizedDescription))") }
+    }
+    public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+}
+
+/// Write-then-rename: a crash mid-write leaves any previous file at `path` intact.
+public func atomicWrite(_ data: Data, to path: String) throws {
+    let tmp = path + ".tmp"
+    do {
+        try data.write(to: URL(fileURLWithPath: tmp))
+        try atomicRename(tmp, path)
+    } catch let e as NanoChatError { throw e } catch {
+        throw NanoChatError(file: path, "cannot write (\(error.localizedDescription))")
+    }
+}
+
+/// rename(2) is atomic on POSIX file systems; Foundation's moveItem refuses to overwrite.
+public func atomicRename(_ from: String, _ to: String) throws {
+    if rename(from, to) != 0 {
+        throw NanoChatError(file: to, "cannot rename from \(from) (errno \(errno))")
+    }
+}

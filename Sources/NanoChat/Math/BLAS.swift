@@ -1,0 +1,70 @@
+// The only file that imports the BLAS C module; the rest of the code calls these Swift wrappers.
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CBLAS
+#endif
+
+/// Row-major single-precision GEMM in the layouts the model needs, named by operand transposition:
+/// `C[M,N] = alpha · op(A) · op(B) + beta · C`. Pointers must not alias C.
+public enum BLAS {
+    public static func setThreads(_ n: Int) {
+        #if !canImport(Accelerate)
+        openblas_set_num_threads(Int32(n))
+        #endif
+    }
+
+    /// General entry: A is [M,K] (or [K,M] if transA), B is [K,N] (or [N,K] if transB), leading dims given.
+    @inlinable
+    public static func sgemm(transA: Bool, transB: Bool, M: Int, N: Int, K: Int, alpha: Float = 1,
+                             A: UnsafePointer<Float>, lda: Int, B: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, C: UnsafeMutablePointer<Float>, ldc: Int) {
+        if M == 0 || N == 0 { return }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
+    }
+
+    /// C[M,N] (+)= A[M,K] · B[N,K]ᵀ — a Linear forward `y = x·Wᵀ` with W in PyTorch [out,in] layout.
+    @inlinable
+    public static func matmulNT(_ C: UnsafeMutablePointer<Float>, _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>,
+                                M: Int, N: Int, K: Int, alpha: Float = 1, accumulate: Bool = false) {
+        sgemm(transA: false, transB: true, M: M, N: N, K: K, alpha: alpha, A: A, lda: K, B: B, ldb: K,
+              beta: accumulate ? 1 : 0, C: C, ldc: N)
+    }
+
+    /// C[M,N] (+)= A[M,K] · B[K,N] — a Linear's input gradient `dx = dy·W`.
+    @inlinable
+    public static func matmulNN(_ C: UnsafeMutablePointer<Float>, _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>,
+                                M: Int, N: Int, K: Int, alpha: Float = 1, accumulate: Bool = false) {
+        sgemm(transA: false, transB: false, M: M, N: N, K: K, alpha: alpha, A: A, lda: K, B: B, ldb: N,
+              beta: accumulate ? 1 : 0, C: C, ldc: N)
+    }
+
+    /// C[M,N] (+)= A[K,M]ᵀ · B[K,N] — a Linear's weight gradient `dW = dyᵀ·x`.
+    @inlinable
+    public static func matmulTN(_ C: UnsafeMutablePointer<Float>, _ A: UnsafePointer<Float>, _ B: UnsafePointer<Float>,
+                                M: Int, N: Int, K: Int, alpha: Float = 1, accumulate: Bool = false) {
+        sgemm(transA: true, transB: false, M: M, N: N, K: K, alpha: alpha, A: A, lda: M, B: B, ldb: N,
+              beta: accumulate ? 1 : 0, C: C, ldc: N)
+    }
+
+    /// Measured fp32 sgemm peak (GFLOP/s) at the current thread count: a few ~0.1 s 1024² GEMMs, best kept.
+    /// Used as the denominator of MFU.
+    public static func measurePeakGFLOPS(seconds: Double = 0.6) -> Double {
+        let n = 768
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n); defer { a.deallocate() }
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: n * n); defer { b.deallocate() }
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n); defer { c.deallocate() }
+        for i in 0..<(n * n) { a[i] = Float(i % 7) * 0.01; b[i] = Float(i % 5) * 0.01 }
+        matmulNT(c, a, b, M: n, N: n, K: n)   // warm-up (OpenBLAS's small-N first-call quirk)
+        var best = 0.0
+        let t0 = now()
+        while now() - t0 < seconds {
+            let t = now()
+            for _ in 0..<4 { matmulNT(c, a, b, M: n, N: n, K: n) }
+            let dt = now() - t
+            best = max(best, 4 * 2 * Double(n * n * n) / dt / 1e9)
+        }
+        return best
+    }
+}

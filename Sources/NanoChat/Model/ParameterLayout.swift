@@ -1,0 +1,78 @@
+/// Every parameter tensor of §1.3 with its nanochat state_dict name and PyTorch shape, and where it
+/// lives in the one flat parameter (and gradient) buffer. Order = state_dict order.
+public struct ParamEntry: Sendable, Equatable {
+    public let name: String
+    public let shape: [Int]
+    public let offset: Int
+    public var count: Int { shape.reduce(1, *) }
+    public var range: Range<Int> { offset..<(offset + count) }
+}
+
+public struct ParameterLayout: Sendable {
+    public let entries: [ParamEntry]
+    /// Floats in the flat buffer, including alignment padding between tensors (always zero).
+    public let totalCount: Int
+    private let index: [String: Int]
+
+    /// Tensors start on 16-float (64-byte) boundaries so SIMD loops see aligned rows.
+    public static let alignment = 16
+
+    public init(config c: GPTConfig) {
+        let C = c.nEmbd, D = c.headDim, H = c.nHead, Hkv = c.nKvHead, L = c.nLayer, Vp = c.paddedVocab
+        var shapes: [(String, [Int])] = [
+            ("resid_lambdas", [L]), ("x0_lambdas", [L]), ("smear_lambda", [1]), ("backout_lambda", [1]),
+            ("transformer.wte.weight", [Vp, C]),
+        ]
+        for i in 0..<L {
+            let p = "transformer.h.\(i)."
+            shapes += [(p + "attn.c_q.weight", [H * D, C]), (p + "attn.c_k.weight", [Hkv * D, C]),
+                       (p + "attn.c_v.weight", [Hkv * D, C]), (p + "attn.c_proj.weight", [C, C])]
+            if c.hasValueEmbed(i) { shapes.append((p + "attn.ve_gate.weight", [Hkv, 12])) }
+            shapes += [(p + "mlp.c_fc.weight", [4 * C, C]), (p + "mlp.c_proj.weight", [C, 4 * C])]
+        }
+        shapes += [("lm_head.weight", [Vp, C]), ("smear_gate.weight", [1, 24])]
+        for i in 0..<L where c.hasValueEmbed(i) { shapes.append(("value_embeds.\(i).weight", [Vp, Hkv * D])) }
+
+        var entries: [ParamEntry] = []
+        var off = 0
+        for (n, s) in shapes {
+            entries.append(ParamEntry(name: n, shape: s, offset: off))
+            off += (s.reduce(1, *) + Self.alignment - 1) / Self.alignment * Self.alignment
+        }
+        self.entries = entries
+        self.totalCount = off
+        self.index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.name, $0) })
+    }
+
+    public subscript(name: String) -> ParamEntry? { index[name].map { entries[$0] } }
+    /// For names known to exist (the model's own); traps with the name otherwise.
+    public func entry(_ name: String) -> ParamEntry {
+        guard let e = self[name] else { fatalError("no parameter named \(name)") }
+        return e
+    }
+    /// Number of real parameters (no padding).
+    public var numParams: Int { entries.reduce(0) { $0 + $1.count } }
+}
+
+/// One aligned, zero-initialized Float buffer with identity: parameters, gradients, optimizer moments.
+public final class FlatBuffer: @unchecked Sendable {
+    public let count: Int
+    public let ptr: UnsafeMutablePointer<Float>
+
+    public init(count: Int) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
+        ptr = raw.bindMemory(to: Float.self, capacity: max(1, count))
+        ptr.initialize(repeating: 0, count: max(1, count))
+    }
+    deinit { UnsafeMutableRawPointer(ptr).deallocate() }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: ptr, count: count) }
+    public func zero() { ptr.update(repeating: 0, count: count) }
+    public func view(_ e: ParamEntry) -> UnsafeMutablePointer<Float> { ptr + e.offset }
+    public func copy(from other: FlatBuffer) { precondition(other.count == count); ptr.update(from: other.ptr, count: count) }
+    public subscript(i: Int) -> Float {
+        get { ptr[i] }
+        set { ptr[i] = newValue }
+    }
+}

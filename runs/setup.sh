@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the system libraries NanoChat links against, then builds everything in release mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(uname)" = "Darwin" ]; then
+    command -v pkg-config >/dev/null && pkg-config --exists zstd 2>/dev/null || \
+        echo "macOS: run  brew install zstd open-mpi pkg-config  (BLAS comes from Accelerate)"
+elif command -v apt-get >/dev/null; then
+    need=""
+    for p in libopenblas-dev libopenmpi-dev openmpi-bin pkg-config libzstd-dev; do
+        dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+    done
+    if [ -n "$need" ]; then
+        SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need
+    fi
+else
+    echo "install OpenBLAS, Open MPI and zstd development packages with your package manager" >&2
+fi
+swift build -c release
