@@ -119,10 +119,9 @@ public final class GPT: LanguageModel {
         var count = 0
         for n in 0..<N where targets[n] >= 0 { count += 1 }
         if lmHeadGrad == nil { lmHeadGrad = FlatBuffer(count: config.paddedVocab * C) }
-        let dW = lmHeadGrad!
-        dW.zero()
+        let dW = lmHeadGrad!   // rows ≥ V stay zero forever; rows < V are overwritten by the first chunk
         var out = HeadOutputs()
-        out.losses = a.losses; out.dx = a.dxnf; out.dW = dW.ptr
+        out.losses = a.losses; out.dx = a.dxnf; out.dW = dW.ptr; out.accumulateW = false
         out.scale = count > 0 ? 1 / Float(count) : 0
         lmHeadForward(out, a.xnf, params.ptr + oLm, targets.baseAddress!, N, C, config.vocabSize,
                       chunk: a.headChunk, rows: a.headRows)

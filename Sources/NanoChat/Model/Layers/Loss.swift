@@ -15,10 +15,14 @@ struct HeadOutputs {
     var dx: UnsafeMutablePointer<Float>? = nil
     var dW: UnsafeMutablePointer<Float>? = nil
     var scale: Float = 1
+    /// false: the first chunk overwrites dW rows < V (no separate zeroing pass)
+    var accumulateW = true
 }
 
-/// Rows per chunk so a chunk holds at most ~8M logits.
-func headChunkRows(V: Int) -> Int { max(16, min(256, (8 << 20) / max(1, V))) }
+/// Rows per chunk: at most ~32M logits (128 MB at V = 32768: 1024 rows). Bigger chunks mean fewer
+/// re-packings of W inside the GEMMs and fewer read-modify-write passes over dW.
+nonisolated(unsafe) var headChunkBudget = 32 << 20
+func headChunkRows(V: Int) -> Int { max(16, min(1024, headChunkBudget / max(1, V))) }
 
 /// x: [N, C] final-normed activations; W: [Vp, C]; targets: [N] (or nil: no loss); chunk: R·V floats.
 func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePointer<Float>, _ targets: UnsafePointer<Int32>?,
@@ -36,12 +40,11 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePoi
         }
         if let dx = out.dx, let dW = out.dW {
             BLAS.matmulNN(dx + r0 * C, chunk, W, M: m, N: C, K: V)
-            BLAS.matmulTN(dW, chunk, x + r0 * C, M: V, N: C, K: m, accumulate: true)
+            BLAS.matmulTN(dW, chunk, x + r0 * C, M: V, N: C, K: m, accumulate: !first || out.accumulateW)
         }
         first = false
         r0 += m
     }
-    _ = first
 }
 
 /// One row: softcap in place, loss/argmax/logits, and (training) the row's dlogits in place.
@@ -51,7 +54,7 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePoi
     var mx8 = F8(repeating: -.infinity), j = 0
     while j + 8 <= V {
         let z = cap * vtanh(load8(row + j) / cap)
-        store8(row + j, z); mx8 = pointwiseMax(mx8, z); j += 8
+        store8(row + j, z); mx8 = vmax(mx8, z); j += 8
     }
     var mx = mx8.max()
     while j < V {
