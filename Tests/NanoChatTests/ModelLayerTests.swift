@@ -165,16 +165,16 @@ final class ModelLayerTests: XCTestCase {
         let N = 7, C = 16, V = 40, Vp = 64, R = 3
         let x = Buf(N * C, normal: 1, rng: &rng), W = Buf(Vp * C, normal: 1.5, rng: &rng)   // logits ~6: softcap bites
         let targets: [Int32] = [3, -1, 39, 0, 17, -1, 5]
-        let losses = Buf(N), chunk = Buf(R * V), dx = Buf(N * C), dW = Buf(Vp * C)
+        let losses = Buf(N), chunk = Buf(R * V), dx = Buf(N * C), dW = Buf(Vp * C), scr = Buf(4 * V)
         let scale: Float = 1 / 5
         targets.withUnsafeBufferPointer { tb in
             func f() -> Double {
                 var o = HeadOutputs(); o.losses = losses.p
-                lmHeadForward(o, x.p, W.p, tb.baseAddress!, N, C, V, chunk: chunk.p, rows: R)
+                lmHeadForward(o, x.p, W.p, tb.baseAddress!, N, C, V, chunk: chunk.p, rows: R, scratch: scr.p, workers: 4)
                 return losses.array.reduce(0.0) { $0 + Double($1) } * Double(scale)
             }
             var o = HeadOutputs(); o.losses = losses.p; o.dx = dx.p; o.dW = dW.p; o.scale = scale
-            lmHeadForward(o, x.p, W.p, tb.baseAddress!, N, C, V, chunk: chunk.p, rows: R)
+            lmHeadForward(o, x.p, W.p, tb.baseAddress!, N, C, V, chunk: chunk.p, rows: R, scratch: scr.p, workers: 4)
             XCTAssertEqual(losses.p[1], 0); XCTAssertEqual(losses.p[5], 0)
             // reference CE for row 0 in Double
             var z = [Double](repeating: 0, count: V)

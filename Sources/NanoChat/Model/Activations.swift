@@ -13,8 +13,8 @@ final class Activations {
     // scratch shared by all layers
     let xa, tmp, act: UnsafeMutablePointer<Float>                   // act: [N, 4C]
     let dxnf, dxf, dres, dx0, dxn, dy, dq, dk, dv, dqr, dkr: UnsafeMutablePointer<Float>
-    let attnS, attnDP, headChunk: UnsafeMutablePointer<Float>
-    let headRows: Int
+    let attnS, attnDP, headChunk, headScratch: UnsafeMutablePointer<Float>
+    let headRows, headWorkers: Int
     // per layer: res[l] = input of layer l (res[0] = x0), res[L] = output of the last block
     let res: [UnsafeMutablePointer<Float>]
     let xn1, rstd1, q, rstdq, k, rstdk, v, gate, y, lse, xn2, rstd2, h: [UnsafeMutablePointer<Float>]
@@ -48,6 +48,8 @@ final class Activations {
         attnS = f(sc); attnDP = f(sc)
         headRows = headChunkRows(V: V)
         headChunk = f(headRows * V)
+        headWorkers = max(1, Threads.count)
+        headScratch = f(headWorkers * V)
         var res = [x0]
         var xn1: [UnsafeMutablePointer<Float>] = [], rstd1 = xn1, q = xn1, rstdq = xn1, k = xn1, rstdk = xn1
         var v = xn1, gate = xn1, y = xn1, lse = xn1, xn2 = xn1, rstd2 = xn1, h = xn1

@@ -19,7 +19,8 @@ extension GPT {
         if argmax { out.argmax = a.argmax }
         targets.withUnsafeBufferPointer { tb in
             lmHeadForward(out, a.xnf, params.ptr + oLm, tb.baseAddress!, N, config.nEmbd, config.vocabSize,
-                          chunk: a.headChunk, rows: a.headRows)
+                          chunk: a.headChunk, rows: a.headRows,
+                      scratch: a.headScratch, workers: a.headWorkers)
         }
         let loss = Array(UnsafeBufferPointer(start: a.losses, count: N))
         let am = argmax ? Array(UnsafeBufferPointer(start: a.argmax, count: N)) : []
@@ -35,7 +36,8 @@ extension GPT {
         result.withUnsafeMutableBufferPointer { rb in
             var out = HeadOutputs()
             out.logits = rb.baseAddress!
-            lmHeadForward(out, a.tmp, params.ptr + oLm, nil, B, C, V, chunk: a.headChunk, rows: a.headRows)
+            lmHeadForward(out, a.tmp, params.ptr + oLm, nil, B, C, V, chunk: a.headChunk, rows: a.headRows,
+                      scratch: a.headScratch, workers: a.headWorkers)
         }
         return result
     }
@@ -49,7 +51,8 @@ extension GPT {
             var out = HeadOutputs()
             out.logits = rb.baseAddress!
             lmHeadForward(out, a.xnf, params.ptr + oLm, nil, B * T, config.nEmbd, config.vocabSize,
-                          chunk: a.headChunk, rows: a.headRows)
+                          chunk: a.headChunk, rows: a.headRows,
+                      scratch: a.headScratch, workers: a.headWorkers)
         }
         return result
     }

@@ -124,7 +124,8 @@ public final class GPT: LanguageModel {
         out.losses = a.losses; out.dx = a.dxnf; out.dW = dW.ptr; out.accumulateW = false
         out.scale = count > 0 ? 1 / Float(count) : 0
         lmHeadForward(out, a.xnf, params.ptr + oLm, targets.baseAddress!, N, C, config.vocabSize,
-                      chunk: a.headChunk, rows: a.headRows)
+                      chunk: a.headChunk, rows: a.headRows,
+                      scratch: a.headScratch, workers: a.headWorkers)
         lastTrained = true
         var sum = 0.0
         for n in 0..<N { sum += Double(a.losses[n]) }

@@ -24,18 +24,22 @@ struct HeadOutputs {
 nonisolated(unsafe) var headChunkBudget = 32 << 20
 func headChunkRows(V: Int) -> Int { max(16, min(1024, headChunkBudget / max(1, V))) }
 
-/// x: [N, C] final-normed activations; W: [Vp, C]; targets: [N] (or nil: no loss); chunk: R·V floats.
+/// x: [N, C] final-normed activations; W: [Vp, C]; targets: [N] (or nil: no loss); chunk: R·V floats;
+/// scratch: `workers`·V floats (one softmax row per worker thread).
 func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePointer<Float>, _ targets: UnsafePointer<Int32>?,
-                   _ N: Int, _ C: Int, _ V: Int, chunk: UnsafeMutablePointer<Float>, rows R: Int) {
+                   _ N: Int, _ C: Int, _ V: Int, chunk: UnsafeMutablePointer<Float>, rows R: Int,
+                   scratch: UnsafeMutablePointer<Float>, workers: Int) {
     var r0 = 0
     var first = true
     while r0 < N {
         let m = min(R, N - r0)
         BLAS.matmulNT(chunk, x + r0 * C, W, M: m, N: V, K: C)      // logits[:, :V]; padded rows never used
-        Threads.parallelFor(m, minChunk: 4) { r in
-            for i in r {
-                let n = r0 + i
-                headRow(chunk + i * V, V, n, targets, out)
+        let W8 = max(1, min(workers, Threads.count, m))
+        Threads.parallelFor(W8) { ws in
+            for w in ws {
+                for i in (m * w / W8)..<(m * (w + 1) / W8) {
+                    headRow(chunk + i * V, V, r0 + i, targets, out, scratch + w * V)
+                }
             }
         }
         if let dx = out.dx, let dW = out.dW {
@@ -48,19 +52,28 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePoi
 }
 
 /// One row: softcap in place, loss/argmax/logits, and (training) the row's dlogits in place.
+/// The softmax is shifted by the softcap bound 15 instead of the row max: z ≤ 15, so exp(z − 15) lies
+/// in [e^−30, 1] (no overflow, no denormals) and one pass computes z and Σexp together.
 @inline(__always) private func headRow(_ row: UnsafeMutablePointer<Float>, _ V: Int, _ n: Int,
-                                       _ targets: UnsafePointer<Int32>?, _ out: HeadOutputs) {
-    let cap = F8(repeating: softcap)
-    var mx8 = F8(repeating: -.infinity), j = 0
+                                       _ targets: UnsafePointer<Int32>?, _ out: HeadOutputs,
+                                       _ e: UnsafeMutablePointer<Float>) {
+    let cap = F8(repeating: softcap), invCap = F8(repeating: 1 / softcap)
+    let train = out.dx != nil
+    var s8 = F8(), j = 0
     while j + 8 <= V {
-        let z = cap * vtanh(load8(row + j) / cap)
-        store8(row + j, z); mx8 = vmax(mx8, z); j += 8
+        let z = cap * vtanh(load8(row + j) * invCap)
+        store8(row + j, z)
+        let ez = vexp(z - cap)
+        if train { store8(e + j, ez) }
+        s8 += ez; j += 8
     }
-    var mx = mx8.max()
+    var sum = s8.sum()
     while j < V {
         var t = F8(); t[0] = row[j] / softcap
         let z = softcap * vtanh(t)[0]
-        row[j] = z; mx = max(mx, z); j += 1
+        row[j] = z
+        let ez = Foundation.exp(z - softcap)
+        e[j] = ez; sum += ez; j += 1
     }
     if let lg = out.logits { (lg + n * V).update(from: row, count: V) }
     if let am = out.argmax {
@@ -69,27 +82,22 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePoi
         am[n] = Int32(best)
     }
     guard let targets else { return }
-    let m8 = F8(repeating: mx)
-    var s8 = F8(); j = 0
-    while j + 8 <= V { s8 += vexp(load8(row + j) - m8); j += 8 }
-    var sum = s8.sum()
-    while j < V { sum += Foundation.exp(row[j] - mx); j += 1 }
-    let lse = mx + Foundation.log(sum)
+    let lse = softcap + Foundation.log(sum)
     let tgt = Int(targets[n])
     out.losses?[n] = tgt < 0 ? 0 : lse - row[tgt]
-    guard out.dx != nil else { return }
+    guard train else { return }
     if tgt < 0 { row.update(repeating: 0, count: V); return }
     // dlogit = (softmax − onehot)·(1 − tanh²)·scale
     let scale = out.scale, inv = F8(repeating: 1 / sum), sc8 = F8(repeating: scale), one = F8(repeating: 1)
     let zt = row[tgt]
     j = 0
     while j + 8 <= V {
-        let z = load8(row + j), t = z / cap
-        store8(row + j, vexp(z - m8) * inv * (one - t * t) * sc8); j += 8
+        let t = load8(row + j) * invCap
+        store8(row + j, load8(e + j) * inv * (one - t * t) * sc8); j += 8
     }
     while j < V {
-        let z = row[j], t = z / softcap
-        row[j] = Foundation.exp(z - mx) / sum * (1 - t * t) * scale; j += 1
+        let t = row[j] / softcap
+        row[j] = e[j] / sum * (1 - t * t) * scale; j += 1
     }
     let tt = zt / softcap
     row[tgt] -= (1 - tt * tt) * scale
