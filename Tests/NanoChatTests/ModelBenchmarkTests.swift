@@ -11,10 +11,12 @@ final class ModelBenchmarkTests: XCTestCase {
         let cfg = GPTConfig.fromDepth(4, maxSeqLen: 512, windowPattern: "L")
         let batches = (env["NANOCHAT_BENCH_B"] ?? "1,8").split(separator: ",").map { Int($0)! }
         let steps = Int(env["NANOCHAT_BENCH_STEPS"] ?? "3")!
+        if let t = env["NANOCHAT_BENCH_THREADS"], let n = Int(t) { Threads.configure(n) }
         print("threads \(Threads.count), peak sgemm \(String(format: "%.1f", BLAS.measurePeakGFLOPS())) GFLOP/s")
         for B in batches {
-            let r = try GPTBenchmark.run(config: cfg, B: B, T: 512, steps: steps)
-            print(String(format: "d4 B=%d T=512: %.1f ms/step, %.0f tok/s, %.1f GFLOP/s (estimate_flops)", B, r.msPerStep, r.tokPerSec, r.gflops))
+            let r = try GPTBenchmark.runDetailed(config: cfg, B: B, T: 512, steps: steps)
+            print(String(format: "d4 B=%d T=512: %.1f ms/step (cpu %.1f ms), %.0f tok/s, %.1f GFLOP/s (estimate_flops)",
+                          B, r.msPerStep, r.cpuMsPerStep, r.tokPerSec, r.gflops))
         }
     }
 }

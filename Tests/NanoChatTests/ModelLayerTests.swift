@@ -127,7 +127,8 @@ final class ModelLayerTests: XCTestCase {
         func f() -> Double { smearForward(out.p, sig.p, x.p, g.p, lam.p[0], B, T, C); return out.dot(w) }
         _ = f()
         let dx = Buf(N * C), dg = Buf(24), dl = Buf(1)
-        smearBackward(dx.p, dg.p, dl.p, w.p, x.p, sig.p, g.p, lam.p[0], B, T, C)
+        let scr = Buf(2 * N)
+        smearBackward(dx.p, dg.p, dl.p, w.p, x.p, sig.p, g.p, lam.p[0], B, T, C, scratch: scr.p)
         GradCheck.check("smear dx", x.p, count: x.count, analytic: dx.array, loss: f)
         GradCheck.check("smear dgate", g.p, count: 24, analytic: dg.array, loss: f)
         GradCheck.check("smear dlambda", lam.p, count: 1, analytic: dl.array, top: 1, random: 0, loss: f)
@@ -153,7 +154,8 @@ final class ModelLayerTests: XCTestCase {
             }
             _ = f()
             let dxn = Buf(N * C), dwg = Buf(Hkv * 12), dt = Buf(table.count)
-            valueEmbedBackward(dxn.p, dwg.p, dt.p, w.p, gate.p, xn.p, wg.p, table.p, ib.baseAddress!, N, Hkv, D, C)
+            let scr = Buf(N * Hkv)
+            valueEmbedBackward(dxn.p, dwg.p, dt.p, w.p, gate.p, xn.p, wg.p, table.p, ib.baseAddress!, N, Hkv, D, C, scratch: scr.p)
             GradCheck.check("ve dxn", xn.p, count: xn.count, analytic: dxn.array, loss: f)
             GradCheck.check("ve dgate", wg.p, count: wg.count, analytic: dwg.array, loss: f)
             GradCheck.check("ve dtable", table.p, count: table.count, analytic: dt.array, loss: f)

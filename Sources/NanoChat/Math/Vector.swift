@@ -37,8 +37,7 @@ public typealias F8 = SIMD8<Float>
 /// Σ a·b over a long vector, in parallel, accumulated in Double (scalar-parameter gradients).
 func parallelDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
     let chunks = 64
-    var parts = [Double](repeating: 0, count: chunks)
-    parts.withUnsafeMutableBufferPointer { pp in
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: chunks) { pp in   // stack, no heap
         let p = pp.baseAddress!
         Threads.parallelFor(chunks) { r in
             for c in r {
@@ -48,8 +47,10 @@ func parallelDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int)
                 p[c] = s
             }
         }
+        var total = 0.0
+        for c in 0..<chunks { total += p[c] }
+        return total
     }
-    return parts.reduce(0, +)
 }
 
 /// Lane-wise min/max through compare + blend (the generic pointwiseMin/Max do not inline).

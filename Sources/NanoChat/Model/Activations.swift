@@ -14,6 +14,7 @@ final class Activations {
     let xa, tmp, act: UnsafeMutablePointer<Float>                   // act: [N, 4C]
     let dxnf, dxf, dres, dx0, dxn, dy, dq, dk, dv, dqr, dkr: UnsafeMutablePointer<Float>
     let attnS, attnDP, headChunk, headScratch: UnsafeMutablePointer<Float>
+    let gateScratch: UnsafeMutablePointer<Float>    // [max(2, Hkv)·N] smear / value-embedding gate gradients
     let headRows, headWorkers: Int
     // per layer: res[l] = input of layer l (res[0] = x0), res[L] = output of the last block
     let res: [UnsafeMutablePointer<Float>]
@@ -46,6 +47,7 @@ final class Activations {
         dqr = f(N * H * D); dkr = f(N * Hkv * D)
         let sc = attentionScratchCount(T: c.sequenceLen, left: c.sequenceLen)
         attnS = f(sc); attnDP = f(sc)
+        gateScratch = f(max(2, Hkv) * N)
         headRows = headChunkRows(V: V)
         headChunk = f(headRows * V)
         headWorkers = max(1, Threads.count)

@@ -5,6 +5,14 @@ import Foundation
 /// shared machine). gflops counts estimateFlops()·tokens per second.
 public enum GPTBenchmark {
     public static func run(config: GPTConfig, B: Int, T: Int, steps: Int = 3) throws -> (msPerStep: Double, tokPerSec: Double, gflops: Double) {
+        let r = try runDetailed(config: config, B: B, T: T, steps: steps)
+        return (r.msPerStep, r.tokPerSec, r.gflops)
+    }
+
+    /// Also returns the process CPU time per step (user+system, all threads): on a shared machine this is
+    /// steadier than wall time for comparing code changes (best at 1 thread, where no BLAS thread spins).
+    public static func runDetailed(config: GPTConfig, B: Int, T: Int, steps: Int = 3) throws
+        -> (msPerStep: Double, tokPerSec: Double, gflops: Double, cpuMsPerStep: Double) {
         let model = try GPT(config: config)
         model.initWeights(seed: 1)
         var rng = RNG(seed: 7)
@@ -21,10 +29,16 @@ public enum GPTBenchmark {
             model.zeroGrad()
         }
         step()   // warm-up: allocates activations, OpenBLAS buffers
-        let t0 = now()
+        let t0 = now(), c0 = cpuSeconds()
         for _ in 0..<steps { step() }
-        let dt = (now() - t0) / Double(steps)
+        let dt = (now() - t0) / Double(steps), dc = (cpuSeconds() - c0) / Double(steps)
         let tps = Double(B * T) / dt
-        return (dt * 1000, tps, model.estimateFlops() * tps / 1e9)
+        return (dt * 1000, tps, model.estimateFlops() * tps / 1e9, dc * 1000)
+    }
+
+    static func cpuSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }

@@ -184,7 +184,8 @@ public final class GPT: LanguageModel {
                 linearBackward(a.dxn, G + w.k, a.dkr, a.xn1[l], P + w.k, N, C, Hkv * D)
                 linearBackward(a.dxn, G + w.v, a.dv, a.xn1[l], P + w.v, N, C, Hkv * D)
                 if let g = w.veGate, let ve = w.ve {
-                    valueEmbedBackward(a.dxn, G + g, G + ve, a.dv, a.gate[l], a.xn1[l], P + g, P + ve, a.idx, N, Hkv, D, C)
+                    valueEmbedBackward(a.dxn, G + g, G + ve, a.dv, a.gate[l], a.xn1[l], P + g, P + ve, a.idx, N, Hkv, D, C,
+                                       scratch: a.gateScratch)
                 }
                 rmsnormBackward(a.dres, a.dxn, a.xn1[l], a.rstd1[l], N, C)
                 // xa = λr·res[l] + λ0·x0
@@ -195,7 +196,8 @@ public final class GPT: LanguageModel {
         // res[0] is x0 itself
         vaxpyParallel(a.dx0, 1, a.dres, N * C)
         a.dxn.update(repeating: 0, count: N * C)
-        smearBackward(a.dxn, G + oSmearGate, G + oSmearL, a.dx0, a.xe, a.smearSig, P + oSmearGate, P[oSmearL], B, T, C)
+        smearBackward(a.dxn, G + oSmearGate, G + oSmearL, a.dx0, a.xe, a.smearSig, P + oSmearGate, P[oSmearL], B, T, C,
+                      scratch: a.gateScratch)
         a.emb.update(repeating: 0, count: N * C)
         rmsnormBackward(a.emb, a.dxn, a.xe, a.rstdE, N, C)
         embeddingBackward(G + oWte, a.emb, a.idx, N, C)

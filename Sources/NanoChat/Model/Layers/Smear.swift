@@ -20,38 +20,35 @@ func smearForward(_ out: UnsafeMutablePointer<Float>, _ sig: UnsafeMutablePointe
     }
 }
 
-/// dinp += ∂/∂inp, dw += ∂/∂w, dlambda += ∂/∂λ given dout.
+/// dinp += ∂/∂inp, dw += ∂/∂w, dlambda += ∂/∂λ given dout. scratch: 2·B·T floats.
 func smearBackward(_ dinp: UnsafeMutablePointer<Float>, _ dw: UnsafeMutablePointer<Float>, _ dlambda: UnsafeMutablePointer<Float>,
                    _ dout: UnsafePointer<Float>, _ inp: UnsafePointer<Float>, _ sig: UnsafePointer<Float>,
-                   _ w: UnsafePointer<Float>, _ lambda: Float, _ B: Int, _ T: Int, _ C: Int) {
+                   _ w: UnsafePointer<Float>, _ lambda: Float, _ B: Int, _ T: Int, _ C: Int,
+                   scratch: UnsafeMutablePointer<Float>) {
     let N = B * T
     // dz[n] = ∂/∂(gate logit) of position n; reduced into dw/dλ serially afterwards (tiny).
-    var dzs = [Float](repeating: 0, count: N), dls = [Float](repeating: 0, count: N)
-    dzs.withUnsafeMutableBufferPointer { dzb in
-        dls.withUnsafeMutableBufferPointer { dlb in
-            let dz = dzb.baseAddress!, dl = dlb.baseAddress!
-            Threads.parallelFor(N, minChunk: 32) { r in
-                for n in r {
-                    let dy = dout + n * C, dx = dinp + n * C, t = n % T
-                    vaxpy(dx, 1, dy, C)                                         // identity path
-                    if t + 1 < T { vaxpy(dx, lambda * sig[n + 1], dy + C, C) }  // as the previous token of n+1
-                    if t > 0 {
-                        let s = sig[n]
-                        let dg = vdot(dy, inp + (n - 1) * C, C)                 // ∂/∂g, g = λ·s
-                        dl[n] = dg * s
-                        dz[n] = dg * lambda * s * (1 - s)
-                    }
-                }
+    let dz = scratch, dl = scratch + N
+    dz.update(repeating: 0, count: 2 * N)
+    Threads.parallelFor(N, minChunk: 32) { r in
+        for n in r {
+            let dy = dout + n * C, dx = dinp + n * C, t = n % T
+            vaxpy(dx, 1, dy, C)                                         // identity path
+            if t + 1 < T { vaxpy(dx, lambda * sig[n + 1], dy + C, C) }  // as the previous token of n+1
+            if t > 0 {
+                let s = sig[n]
+                let dg = vdot(dy, inp + (n - 1) * C, C)                 // ∂/∂g, g = λ·s
+                dl[n] = dg * s
+                dz[n] = dg * lambda * s * (1 - s)
             }
-            Threads.parallelFor(N, minChunk: 64) { r in
-                for n in r where n % T > 0 { vaxpy(dinp + n * C, dz[n], w, smearChannels) }
-            }
-            var dlam = 0.0
-            for n in 0..<N where n % T > 0 {
-                vaxpy(dw, dz[n], inp + n * C, smearChannels)
-                dlam += Double(dl[n])
-            }
-            dlambda[0] += Float(dlam)
         }
     }
+    Threads.parallelFor(N, minChunk: 64) { r in
+        for n in r where n % T > 0 { vaxpy(dinp + n * C, dz[n], w, smearChannels) }
+    }
+    var dlam = 0.0
+    for n in 0..<N where n % T > 0 {
+        vaxpy(dw, dz[n], inp + n * C, smearChannels)
+        dlam += Double(dl[n])
+    }
+    dlambda[0] += Float(dlam)
 }
