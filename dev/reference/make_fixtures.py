@@ -1,0 +1,150 @@
+"""
+Writes the reference fixtures the Swift tests compare against.
+    /work/venv/bin/python dev/reference/make_fixtures.py [menagerie] [model_ref] [bpb] [--out DIR]
+Default: all three, into Tests/NanoChatTests/Fixtures/reference/. Deterministic (fixed seeds, 1 thread).
+See dev/reference/README.md for what each fixture contains.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+import torch
+from safetensors.torch import save_file
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from gpt import GPT, GPTConfig  # noqa: E402
+from optim import MuonAdamW  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(HERE))
+DEFAULT_OUT = os.path.join(REPO, "Tests", "NanoChatTests", "Fixtures", "reference")
+torch.set_num_threads(1)
+
+
+def dump_json(path, obj):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. optimizer menagerie
+
+MENAGERIE_ADAMW = [("adam_small", (48,)), ("adam_large", (1024, 4))]
+MENAGERIE_MUON = [  # one Muon group per shape, shapes sorted as tuples (as setup_optimizer does)
+    ("tiny", (4, 12), 1),
+    ("wide", (32, 64), 3),
+    ("square", (48, 48), 2),
+    ("tall", (64, 32), 2),
+]
+
+
+def make_menagerie(out):
+    d = os.path.join(out, "optim_menagerie")
+    os.makedirs(d, exist_ok=True)
+    gen = torch.Generator().manual_seed(1234)
+    params, shapes = {}, {}
+    for name, shape in MENAGERIE_ADAMW:
+        params[name] = torch.randn(shape, generator=gen) * 0.5
+        shapes[name] = shape
+    for base, shape, k in MENAGERIE_MUON:
+        for i in range(k):
+            params[f"{base}.{i}"] = torch.randn(shape, generator=gen) * (1.0 / math.sqrt(shape[1]))
+            shapes[f"{base}.{i}"] = shape
+    names = list(params.keys())
+    # grads: gaussian with per-row scales spread over ~e^±1 so MuonEq's row equilibration matters
+    grads = []
+    for step in range(3):
+        g = {}
+        for n in names:
+            shape = shapes[n]
+            x = torch.randn(shape, generator=gen)
+            if len(shape) == 2:
+                x = x * torch.exp(0.5 * torch.randn(shape[0], 1, generator=gen))
+            g[n] = (x * 0.01).contiguous()
+        grads.append(g)
+
+    hp_adam = dict(lr=0.01, betas=(0.8, 0.95), eps=1e-10, weight_decay=0.01)
+    hp_muon = dict(lr=0.02, momentum=0.95, ns_steps=5, beta2=0.9, weight_decay=0.2)
+    live = {n: p.clone() for n, p in params.items()}
+    groups = [dict(kind="adamw", params=[(n, live[n]) for n, _ in MENAGERIE_ADAMW], **hp_adam)]
+    for base, shape, k in MENAGERIE_MUON:
+        groups.append(dict(kind="muon", params=[(f"{base}.{i}", live[f"{base}.{i}"]) for i in range(k)], **hp_muon))
+    opt = MuonAdamW(groups)
+    tensors = {}
+    for n in names:
+        tensors[f"init/{n}"] = params[n]
+    for s in range(3):
+        for n in names:
+            tensors[f"grad{s + 1}/{n}"] = grads[s][n]
+        opt.step(grads={n: g.clone() for n, g in grads[s].items()})
+        if s + 1 in (1, 3):
+            for n in names:
+                tensors[f"step{s + 1}/{n}"] = live[n].clone()
+    for n, _ in MENAGERIE_ADAMW:
+        tensors[f"state/{n}/exp_avg"] = opt.state[n]["exp_avg"]
+        tensors[f"state/{n}/exp_avg_sq"] = opt.state[n]["exp_avg_sq"]
+    for base, _, _ in MENAGERIE_MUON:
+        st = opt.state[f"{base}.0"]
+        tensors[f"state/{base}/momentum_buffer"] = st["momentum_buffer"]
+        tensors[f"state/{base}/second_momentum_buffer"] = st["second_momentum_buffer"]
+
+    # cross-check the AdamW part against torch.optim.AdamW (what nanochat's test_optim.py does)
+    ps = [params[n].clone().requires_grad_(True) for n, _ in MENAGERIE_ADAMW]
+    topt = torch.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.95), eps=1e-10, weight_decay=0.01)
+    for s in range(3):
+        for p, (n, _) in zip(ps, MENAGERIE_ADAMW):
+            p.grad = grads[s][n].clone()
+        topt.step()
+    for p, (n, _) in zip(ps, MENAGERIE_ADAMW):
+        torch.testing.assert_close(p.detach(), tensors[f"step3/{n}"], rtol=1e-5, atol=1e-6)
+
+    tensors = {k: v.contiguous().float() for k, v in tensors.items()}
+    save_file(tensors, os.path.join(d, "menagerie.safetensors"))
+    meta = {
+        "description": "MuonAdamW (nanochat HEAD, SPEC §2.1/§2.2, world size 1) alone on a menagerie of shapes; "
+                       "3 steps, a different fixed gradient per step, no schedule (group hyper-parameters constant).",
+        "generator": "dev/reference/make_fixtures.py menagerie (independent PyTorch reference, fp32, CPU)",
+        "params": [{"name": n, "shape": list(shapes[n])} for n in names],
+        "groups": [
+            {"kind": "adamw", **{k: (list(v) if isinstance(v, tuple) else v) for k, v in hp_adam.items()},
+             "params": [n for n, _ in MENAGERIE_ADAMW]},
+        ] + [
+            {"kind": "muon", **hp_muon, "shape": list(shape),
+             "effective_lr": hp_muon["lr"] * max(1.0, shape[0] / shape[1]) ** 0.5,
+             "state_holder": f"{base}.0",
+             "params": [f"{base}.{i}" for i in range(k)]}
+            for base, shape, k in MENAGERIE_MUON
+        ],
+        "tensor_keys": {
+            "init/<param>": "initial parameter",
+            "grad<s>/<param>": "gradient fed to optimizer step s (s = 1, 2, 3)",
+            "step1/<param>, step3/<param>": "parameter after step 1 and after step 3",
+            "state/<adamw param>/exp_avg, exp_avg_sq": "AdamW moments after step 3 (AdamW step counter = 3)",
+            "state/<muon group>/momentum_buffer": "Muon momentum after step 3, stacked [K, m, n] in group order",
+            "state/<muon group>/second_momentum_buffer": "NorMuon second moment after step 3, [K, m, 1] if m >= n "
+                                                         "else [K, 1, n]",
+        },
+        "adamw_step_after_3": 3,
+        "cross_check": "AdamW params after 3 steps agree with torch.optim.AdamW at rtol 1e-5 / atol 1e-6",
+    }
+    dump_json(os.path.join(d, "menagerie.json"), meta)
+    print(f"optim_menagerie: {len(tensors)} tensors, "
+          f"{os.path.getsize(os.path.join(d, 'menagerie.safetensors')) // 1024} KB -> {d}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("which", nargs="*", default=["menagerie", "model_ref", "bpb"])
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    args = ap.parse_args()
+    for w in args.which:
+        {"menagerie": make_menagerie, "model_ref": make_model_ref, "bpb": make_bpb}[w](args.out)
+
+
+if __name__ == "__main__":
+    main()
