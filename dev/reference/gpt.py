@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-RMS_EPS = torch.finfo(torch.float32).eps  # 2^-23, what F.rms_norm uses with eps=None
+RMS_EPS = torch.finfo(torch.float32).eps  # 2^-23, what F.rms_norm uses with eps=None (fp32 input)
 SOFTCAP = 15.0
 ROPE_BASE = 100000.0
 SMEAR_CH = 24
@@ -185,7 +185,8 @@ class GPT(nn.Module):
         L = self.config.n_layer
         assert T <= self.cos.shape[1]
         cos, sin = self.cos[:, :T], self.sin[:, :T]
-        x = norm(self.transformer.wte(idx).float())
+        dt = self.transformer.wte.weight.dtype  # fp32 (float64 only in the precision check)
+        x = norm(self.transformer.wte(idx).to(dt))
         if T > 1:
             g = self.smear_lambda * torch.sigmoid(self.smear_gate(x[:, 1:, :SMEAR_CH]))  # [B,T-1,1]
             x = torch.cat([x[:, :1], x[:, 1:] + g * x[:, :-1]], dim=1)
@@ -201,7 +202,7 @@ class GPT(nn.Module):
                 x_backout = x
         x = x - self.backout_lambda * x_backout
         x = norm(x)
-        logits = self.lm_head(x)[..., : self.config.vocab_size].float()
+        logits = self.lm_head(x)[..., : self.config.vocab_size].to(dt)
         logits = SOFTCAP * torch.tanh(logits / SOFTCAP)
         if targets is None:
             return logits

@@ -136,6 +136,114 @@ def make_menagerie(out):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# 2. model_ref: same file format as nanochat_tiny, a config that exercises what nanochat_tiny does not
+
+MODEL_REF_CONFIG = GPTConfig(sequence_len=160, vocab_size=300, n_layer=4, n_head=4, n_kv_head=1, n_embd=64,
+                             window_pattern="SL")
+MODEL_REF_OPT = dict(unembedding_lr=0.008, embedding_lr=0.3, matrix_lr=0.02, weight_decay=0.2, scalar_lr=0.5)
+
+
+@torch.no_grad()
+def perturbed_init(model, seed):
+    """nanochat's init (§1.8), then noise on every tensor so zero-init projections/gates/smear carry signal."""
+    model.init_weights(seed=seed)
+    gen = torch.Generator().manual_seed(seed + 1)
+    for name, p in model.named_parameters():
+        scale = 0.05 if name in ("resid_lambdas", "x0_lambdas") else 0.02
+        p.add_(torch.randn(p.shape, generator=gen) * scale)
+    model.smear_lambda.fill_(0.3)
+    model.backout_lambda.fill_(0.15)
+
+
+def train_record(model, groups, idx, targets, steps=3):
+    """forward/backward/step on one batch `steps` times at fixed lrs; returns what nanochat_tiny records."""
+    rec = {}
+    opt = MuonAdamW(groups)
+    losses = []
+    for step in range(steps):
+        if step == 0:
+            logits, per_tok, loss = model.forward_with_logits(idx, targets)
+            rec["outputs"] = {"logits": logits.detach().clone(), "per_token_loss": per_tok.detach().clone(),
+                              "loss": loss.detach().view(1).clone()}
+        else:
+            loss = model(idx, targets)
+        losses.append(loss.item())
+        loss.backward()
+        if step == 0:
+            rec["grads_step0"] = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+        opt.step()
+        model.zero_grad(set_to_none=True)
+        if step + 1 in (1, 3):
+            rec[f"weights_step{step + 1}"] = {n: p.detach().clone() for n, p in model.named_parameters()}
+    rec["losses"] = losses
+    return rec
+
+
+def groups_json(groups):
+    out = []
+    for g in groups:
+        d = {k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items() if k != "params"}
+        d["params"] = [n for n, _ in g["params"]]
+        out.append(d)
+    return out
+
+
+def model_ref_batch(seed=6, n_tokens=48):
+    """Next-token batch over a random subset of 48 token ids (always incl. the last real id V-1, to test the
+    V vs Vp slicing). Few distinct ids -> each used embedding row gathers many contributions, so no AdamW
+    element sits near |g| ~ eps = 1e-10, where the first Adam step g/(|g|+eps) is ill-conditioned. The seed was
+    chosen so that this fixture's fp32 weights after 1 and 3 steps agree with a float64 run to < 5e-6
+    (dev/reference/check_f64.py); random batches over the full vocab gave 1e-4 .. 5e-3 there."""
+    cfg = MODEL_REF_CONFIG
+    B, T = 2, cfg.sequence_len
+    gen = torch.Generator().manual_seed(seed)
+    ids = torch.randperm(cfg.vocab_size - 1, generator=gen)[: n_tokens - 1].tolist() + [cfg.vocab_size - 1]
+    seq = torch.tensor(ids)[torch.randint(0, n_tokens, (B, T + 1), generator=gen)]
+    idx, targets = seq[:, :-1].clone(), seq[:, 1:].clone()
+    targets[0, 0:3] = -1
+    targets[1, 40:52] = -1
+    targets[1, T - 1] = -1
+    assert (idx == cfg.vocab_size - 1).any() and (targets == cfg.vocab_size - 1).any()
+    return idx, targets, "targets = idx shifted by one (next token); targets[0,0:3], targets[1,40:52] and " \
+                         "targets[1,159] are -1 (ignored); ids drawn from 48 distinct tokens incl. 299 = V-1"
+
+
+def make_model_ref(out):
+    d = os.path.join(out, "model_ref")
+    os.makedirs(d, exist_ok=True)
+    cfg = MODEL_REF_CONFIG
+    model = GPT(cfg)
+    perturbed_init(model, seed=42)
+    w0 = {n: p.detach().clone() for n, p in model.state_dict().items()}
+    idx, targets, ignored = model_ref_batch()
+    groups = model.param_groups(**MODEL_REF_OPT)
+    gj = groups_json(groups)
+    rec = train_record(model, groups, idx, targets)
+    save_file(w0, os.path.join(d, "weights_init.safetensors"))
+    save_file({"idx": idx, "targets": targets}, os.path.join(d, "batch.safetensors"))
+    save_file(rec["outputs"], os.path.join(d, "outputs.safetensors"))
+    for k in ("grads_step0", "weights_step1", "weights_step3"):
+        save_file(rec[k], os.path.join(d, f"{k}.safetensors"))
+    fx = {
+        "source": "independent PyTorch reference dev/reference (validated against nanochat_tiny), "
+                  f"torch {torch.__version__}, CPU fp32, eager; dev/reference/make_fixtures.py model_ref",
+        "model_config": cfg.to_dict(),
+        "window_sizes": model.windows,
+        "value_embed_layers": [i for i in range(cfg.n_layer) if str(i) in model.value_embeds],
+        "padded_vocab": model.Vp,
+        "batch": {"B": idx.shape[0], "T": idx.shape[1], "ignored_targets": ignored},
+        "setup_optimizer_args": MODEL_REF_OPT,
+        "optimizer_param_groups": gj,
+        "training": "3 optimizer steps on the same batch, learning rates fixed at the group values (no schedule): "
+                    "loss -> backward -> step -> zero_grad. losses[i] is the loss before step i+1.",
+        "losses": rec["losses"],
+    }
+    dump_json(os.path.join(d, "fixture.json"), fx)
+    size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+    print(f"model_ref: losses {rec['losses']}, windows {model.windows}, {size // 1024} KB -> {d}")
+
+
+# ---------------------------------------------------------------------------------------------------------
 
 def main():
     ap = argparse.ArgumentParser()

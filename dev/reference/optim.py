@@ -17,8 +17,12 @@ POLAR_EXPRESS = [
 ]
 
 
+# dtype of the math; float64 only for dev/reference/check_f64.py (hyper-parameters still rounded to fp32 first)
+MATH_DTYPE = torch.float32
+
+
 def f32(x):
-    return torch.tensor(x, dtype=torch.float32)
+    return torch.tensor(x, dtype=torch.float32).to(MATH_DTYPE)
 
 
 @torch.no_grad()
@@ -41,7 +45,7 @@ def muon_step(P, G, momentum_buffer, second_momentum_buffer, lr, momentum, beta2
     mu = f32(momentum)
     momentum_buffer.lerp_(G, 1 - mu)
     g = G.lerp_(momentum_buffer, mu)             # Nesterov
-    X = g.float()
+    X = g.to(MATH_DTYPE)
     # MuonEq: equilibrate rows to the RMS row norm
     target = X.norm(dim=(-2, -1), keepdim=True) / math.sqrt(m)
     rownorm = X.norm(dim=-1, keepdim=True).clamp_min(1e-6)
@@ -63,11 +67,11 @@ def muon_step(P, G, momentum_buffer, second_momentum_buffer, lr, momentum, beta2
     # NorMuon
     red_dim = -1 if m >= n else -2
     N = g.size(red_dim)
-    v_mean = g.float().square().mean(dim=red_dim, keepdim=True)
+    v_mean = g.to(MATH_DTYPE).square().mean(dim=red_dim, keepdim=True)
     v_norm = (v_mean.sum(dim=(-2, -1), keepdim=True) * N).sqrt()
     second_momentum_buffer.lerp_(v_mean.to(second_momentum_buffer.dtype), 1 - f32(beta2))
     step = second_momentum_buffer.clamp_min(1e-10).rsqrt()
-    v_norm_new = ((v_mean * N) * step.float().square()).sum(dim=(-2, -1), keepdim=True).sqrt()
+    v_norm_new = ((v_mean * N) * step.to(MATH_DTYPE).square()).sum(dim=(-2, -1), keepdim=True).sqrt()
     scale = step * (v_norm / v_norm_new.clamp_min(1e-10))
     g = g * scale.to(g.dtype)
     # cautious weight decay + update
@@ -104,8 +108,8 @@ class MuonAdamW:
                 P = torch.stack(params)
                 K = len(params)
                 st = self.state.setdefault(names[0], {
-                    "momentum_buffer": torch.zeros(K, m, n),
-                    "second_momentum_buffer": torch.zeros(K, m, 1) if m >= n else torch.zeros(K, 1, n)})
+                    "momentum_buffer": torch.zeros(K, m, n, dtype=P.dtype),
+                    "second_momentum_buffer": torch.zeros((K, m, 1) if m >= n else (K, 1, n), dtype=P.dtype)})
                 lr = grp["lr"] * max(1.0, m / n) ** 0.5
                 muon_step(P, G, st["momentum_buffer"], st["second_momentum_buffer"], lr,
                           grp["momentum"], grp["beta2"], grp["weight_decay"], grp["ns_steps"])
