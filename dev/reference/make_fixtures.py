@@ -244,6 +244,158 @@ def make_model_ref(out):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# 3. bpb: a small trained model, a text, the tokenizer, and bits-per-byte as `base_eval --text=FILE` computes it
+
+SPLIT_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]++[\r\n]*|"""
+                 r"""\s*[\r\n]|\s+(?!\S)|\s+""")
+SPECIAL_TOKENS = ["<|bos|>", "<|user_start|>", "<|user_end|>", "<|assistant_start|>", "<|assistant_end|>",
+                  "<|python_start|>", "<|python_end|>", "<|output_start|>", "<|output_end|>"]
+TOKENIZER_SRC = "/work/shared/fixtures/tokenizer_multi_4096/tokenizer.tiktoken"
+SHAKESPEARE = "/work/shared/data/text/tinyshakespeare.txt"
+BPB_CONFIG = GPTConfig(sequence_len=64, vocab_size=4096, n_layer=2, n_head=4, n_kv_head=1, n_embd=64,
+                       window_pattern="SSSL")
+BPB_TRAIN_STEPS = 60
+UNICODE_TAIL = ("\n\nEpilogue (not Shakespeare): café, naïve, Straße, Ελληνικά, русский, 東京, 서울, "
+                "emoji 🚀🙂 and numbers 3.14159, 2026-11-22.\n")
+
+
+def load_tokenizer():
+    import tiktoken
+    from tiktoken.load import load_tiktoken_bpe
+    ranks = load_tiktoken_bpe(TOKENIZER_SRC)
+    n = len(ranks)
+    enc = tiktoken.Encoding(name="rustbpe", pat_str=SPLIT_PATTERN, mergeable_ranks=ranks,
+                            special_tokens={t: n + i for i, t in enumerate(SPECIAL_TOKENS)})
+    return enc, n
+
+
+def token_bytes_table(enc, n_ranks):
+    return torch.tensor([len(enc.decode_single_token_bytes(i)) if i < n_ranks else 0
+                         for i in range(n_ranks + len(SPECIAL_TOKENS))], dtype=torch.int64)
+
+
+def bpb_windows(tokens, T):
+    """windows of T+1 tokens with stride T; a last shorter window if it has >= 2 tokens."""
+    out = []
+    s = 0
+    while s < len(tokens) - 1:
+        w = tokens[s: s + T + 1]
+        if len(w) >= 2:
+            out.append((s, w))
+        s += T
+    return out
+
+
+@torch.no_grad()
+def evaluate_text_bpb(model, tokens, token_bytes, T):
+    per_target, nb_all, windows = [], [], []
+    for s, w in bpb_windows(tokens, T):
+        x = torch.tensor(w[:-1], dtype=torch.int64).view(1, -1)
+        y = torch.tensor(w[1:], dtype=torch.int64).view(1, -1)
+        loss = model(x, y, loss_reduction="none").view(-1)
+        nb = torch.where(y.view(-1) >= 0, token_bytes[y.view(-1).clamp_min(0)], 0)
+        per_target.append(loss)
+        nb_all.append(nb)
+        windows.append({"start": s, "n_inputs": len(w) - 1})
+    loss = torch.cat(per_target)
+    nb = torch.cat(nb_all)
+    mask = (nb > 0).to(loss.dtype)
+    nats_f64 = (loss.double() * mask.double()).sum().item()
+    nats_f32 = torch.zeros((), dtype=torch.float32)   # nanochat-style fp32 accumulation, window by window
+    for l_, b_ in zip(per_target, nb_all):
+        nats_f32 += (l_ * (b_ > 0).to(l_.dtype)).sum()
+    total_bytes = int(nb.sum().item())
+    return dict(per_target_loss=loss, target_bytes=nb, windows=windows, total_nats=nats_f64,
+                total_nats_fp32_accum=nats_f32.item(), total_bytes=total_bytes,
+                bpb=nats_f64 / (math.log(2) * total_bytes),
+                bpb_fp32_accum=nats_f32.item() / (math.log(2) * total_bytes))
+
+
+def make_bpb(out):
+    d = os.path.join(out, "bpb")
+    os.makedirs(d, exist_ok=True)
+    enc, n_ranks = load_tokenizer()
+    bos = enc.encode_single_token("<|bos|>")
+    assert bos == 4087 and n_ranks == 4087
+    token_bytes = token_bytes_table(enc, n_ranks)
+    shakes = open(SHAKESPEARE, encoding="utf-8").read()
+    train_text = shakes[:40000]
+    # eval text: a later excerpt (not trained on), cut at a line end, plus a non-ASCII tail
+    start = shakes.index("\n\n", 100000) + 2
+    end = shakes.index("\n", start + 1500) + 1
+    text = shakes[start:end] + UNICODE_TAIL
+    with open(os.path.join(d, "text.txt"), "w", encoding="utf-8") as f:
+        f.write(text)
+
+    # train the model briefly on the first 40k characters so its predictions are far from uniform
+    cfg = BPB_CONFIG
+    T = cfg.sequence_len
+    model = GPT(cfg)
+    perturbed_init(model, seed=123)
+    train_tok = torch.tensor([bos] + enc.encode_ordinary(train_text), dtype=torch.int64)
+    nwin = (len(train_tok) - 1) // T
+    X = train_tok[: nwin * T].view(nwin, T)
+    Y = train_tok[1: nwin * T + 1].view(nwin, T)
+    groups = model.param_groups(unembedding_lr=0.008, embedding_lr=0.3, matrix_lr=0.02, weight_decay=0.0)
+    opt = MuonAdamW(groups)
+    gen = torch.Generator().manual_seed(0)
+    for step in range(BPB_TRAIN_STEPS):
+        rows = torch.randint(0, nwin, (16,), generator=gen)
+        loss = model(X[rows], Y[rows])
+        loss.backward()
+        opt.step()
+        model.zero_grad(set_to_none=True)
+        if step in (0, BPB_TRAIN_STEPS - 1):
+            print(f"  bpb model train step {step}: loss {loss.item():.4f}")
+    model.eval()
+    step_tag = f"{BPB_TRAIN_STEPS:06d}"
+    save_file({n: p.detach().contiguous() for n, p in model.state_dict().items()},
+              os.path.join(d, f"model_{step_tag}.safetensors"))
+    dump_json(os.path.join(d, f"meta_{step_tag}.json"), {
+        "step": BPB_TRAIN_STEPS, "val_bpb": None, "model_config": cfg.to_dict(),
+        "note": "reference model (dev/reference/make_fixtures.py bpb): perturbed init + 60 MuonAdamW steps on "
+                "tinyshakespeare[:40000]; only the keys a model loader needs"})
+
+    tokens = [bos] + enc.encode_ordinary(text)
+    r = evaluate_text_bpb(model, tokens, token_bytes, T)
+    save_file({"tokens": torch.tensor(tokens, dtype=torch.int64),
+               "per_target_loss": r["per_target_loss"].float().contiguous(),
+               "target_bytes": r["target_bytes"].to(torch.int64).contiguous()},
+              os.path.join(d, "expected.safetensors"))
+    import shutil
+    shutil.copyfile(TOKENIZER_SRC, os.path.join(d, "tokenizer.tiktoken"))
+    n_bytes_text = len(text.encode("utf-8"))
+    assert r["total_bytes"] == n_bytes_text  # every target is an ordinary token; BOS is only an input
+    dump_json(os.path.join(d, "bpb.json"), {
+        "text_file": "text.txt",
+        "text_utf8_bytes": n_bytes_text,
+        "model_checkpoint": {"model": f"model_{step_tag}.safetensors", "meta": f"meta_{step_tag}.json",
+                             "model_config": cfg.to_dict()},
+        "tokenizer": {"file": "tokenizer.tiktoken", "format": "tiktoken (base64 bytes, rank per line)",
+                      "n_ranks": n_ranks, "special_tokens": {t: n_ranks + i for i, t in enumerate(SPECIAL_TOKENS)},
+                      "bos": bos, "split_pattern": SPLIT_PATTERN},
+        "procedure": "tokens = [BOS] + encode_ordinary(text); windows of T+1 tokens with stride T (T = "
+                     "sequence_len = 64), inputs = w[:-1], targets = w[1:], each window its own B=1 forward with "
+                     "loss_reduction='none'; a last shorter window is evaluated if it has >= 2 tokens; "
+                     "total_nats = sum of per-target loss where token_bytes[target] > 0; total_bytes = sum of "
+                     "token_bytes[target]; bpb = total_nats / (ln 2 * total_bytes); token_bytes = byte length "
+                     "of each token, 0 for the 9 specials.",
+        "num_tokens": len(tokens),
+        "num_targets": int(r["per_target_loss"].numel()),
+        "windows": r["windows"],
+        "total_nats": r["total_nats"],
+        "total_nats_fp32_accumulation": r["total_nats_fp32_accum"],
+        "total_bytes": r["total_bytes"],
+        "bpb": r["bpb"],
+        "bpb_fp32_accumulation": r["bpb_fp32_accum"],
+        "uniform_bpb": math.log(cfg.vocab_size) * r["per_target_loss"].numel() / (math.log(2) * r["total_bytes"]),
+    })
+    size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+    print(f"bpb: {len(tokens)} tokens, {r['total_bytes']} bytes, nats {r['total_nats']:.6f}, "
+          f"bpb {r['bpb']:.8f} (fp32 accum {r['bpb_fp32_accum']:.8f}), {size // 1024} KB -> {d}")
+
+
+# ---------------------------------------------------------------------------------------------------------
 
 def main():
     ap = argparse.ArgumentParser()
