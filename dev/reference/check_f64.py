@@ -1,5 +1,6 @@
 """
-Per-tensor float64 check of a fixture directory in the nanochat_tiny format (model_ref, or nanochat_tiny itself):
+Per-tensor float64 check of a fixture directory in the nanochat_tiny format (model_ref, or nanochat_tiny itself)
+or of optim_menagerie (the optimizer alone):
 re-runs the forward, backward and 3 optimizer steps of the reference in float64 (hyper-parameters rounded to fp32
 first, like the fp32 run) from the fixture's weights_init, and prints max|fixture - f64| / max|f64| per tensor.
 That is the fp32 rounding error the fixture carries: a Swift fp32 port can only be judged at tolerances above it.
@@ -25,8 +26,42 @@ def rel(a, b):
     return ((a - b).abs().max() / b.abs().max().clamp_min(1e-300)).item()
 
 
+def check_menagerie(d):
+    from optim import MuonAdamW
+    t = load_file(os.path.join(d, "menagerie.safetensors"))
+    meta = json.load(open(os.path.join(d, "menagerie.json")))
+    optim.MATH_DTYPE = torch.float64
+    live = {p["name"]: t["init/" + p["name"]].double().clone() for p in meta["params"]}
+    groups = []
+    for g in meta["groups"]:
+        g = dict(g)
+        g["params"] = [(n, live[n]) for n in g["params"]]
+        if g["kind"] == "adamw":
+            g["betas"] = tuple(g["betas"])
+        groups.append(g)
+    opt = MuonAdamW(groups)
+    worst = 0.0
+    for s in range(3):
+        opt.step(grads={n: t[f"grad{s + 1}/{n}"].double() for n in live})
+        if s + 1 in (1, 3):
+            for n in live:
+                r = rel(t[f"step{s + 1}/{n}"], live[n])
+                worst = max(worst, r)
+                print(f"step{s + 1} {n:50s} {r:.2e}")
+    for k, v in t.items():
+        if k.startswith("state/"):
+            _, name, field = k.split("/")
+            holder = name if name in opt.state else name + ".0"
+            r = rel(v, opt.state[holder][field].view(v.shape))
+            worst = max(worst, r)
+            print(f"{k:56s} {r:.2e}")
+    print(f"worst: {worst:.2e}")
+
+
 def main():
     d = sys.argv[1]
+    if os.path.exists(os.path.join(d, "menagerie.json")):
+        return check_menagerie(d)
     fx = json.load(open(os.path.join(d, "fixture.json")))
     model = GPT(GPTConfig(**fx["model_config"]))
     model.load_state_dict(load_file(os.path.join(d, "weights_init.safetensors")), strict=True)

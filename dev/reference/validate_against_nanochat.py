@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt import GPT, GPTConfig  # noqa: E402
 from optim import MuonAdamW  # noqa: E402
 
-torch.set_num_threads(1)
+torch.set_num_threads(int(os.environ.get("REF_THREADS", "1")))
 FAIL = []
 
 
@@ -24,18 +24,29 @@ def rel(a, b):
     return ((a - b).abs().max() / b.abs().max().clamp_min(1e-30)).item()
 
 
-def check(label, a, b, tol, outlier_frac=0.0):
-    """Pass if max|a-b|/max|b| <= tol, or (weights after steps only) if at most outlier_frac of the
-    elements exceed tol*max|b|: AdamW's first step is g/(|g|+1e-10), so elements whose gradient is ~1e-10
-    (comparable to eps) move by up to lr on a 1e-3 relative gradient difference; Muon's cautious mask
-    (g*p >= 0) can flip on elements with p ~ 0. Those elements are counted and printed."""
+def check(label, a, b, tol, ill=None, flip=None):
+    """max|a-b|/max|b| <= tol. For weights after optimizer steps, `ill` masks the AdamW elements whose step-0
+    gradient is tiny (0 < |g| < 1e-8): Adam's first step is g/(|g|+1e-10), so there a 1e-3 relative gradient
+    difference moves the weight by up to lr. Those elements are excluded from the criterion (the raw max
+    is printed too). For Muon weights, `flip` = steps * lr_eff * wd: Muon's cautious decay mask (g*p >= 0)
+    is discontinuous where the orthogonalized update g ~ 0, so one flip moves an element by lr_eff*wd*|p|;
+    at most 3 elements per tensor may differ by more than tol, and only by at most flip*|p| + tol*max|b|."""
     r = rel(a, b)
-    ok = r <= tol
     note = ""
-    if not ok and outlier_frac > 0:
-        bad = ((a.double() - b.double()).abs() > tol * b.double().abs().max()).sum().item()
-        note = f"  [{bad}/{b.numel()} elements beyond tol]"
-        ok = bad <= outlier_frac * b.numel()
+    crit = r
+    if ill is not None and ill.any():
+        keep = ~ill
+        crit = ((a.double() - b.double()).abs()[keep].max() / b.double().abs().max()).item()
+        note = f"  [{int(ill.sum())} ill-conditioned AdamW elements excluded: rel {crit:.3e}]"
+    ok = crit <= tol
+    if not ok and flip is not None:
+        diff = (a.double() - b.double()).abs()
+        out = diff > tol * b.double().abs().max()
+        bound = flip * b.double().abs() + tol * b.double().abs().max()
+        explained = bool((diff[out] <= bound[out]).all()) and int(out.sum()) <= 3
+        note = f"  [{int(out.sum())} element(s) beyond tol, {'all' if explained else 'NOT all'} within one " \
+               f"cautious-mask flip (lr*wd*|p|)]"
+        ok = explained
     if not ok:
         FAIL.append(label)
     print(f"  {'ok  ' if ok else 'FAIL'} {label:45s} rel {r:.3e}  (tol {tol:g}){note}")
@@ -97,6 +108,10 @@ def main():
 
     print("training (3 steps, fixed lr):")
     groups = model.param_groups(**fx["setup_optimizer_args"])
+    ill = {n: (grads[n].abs() > 0) & (grads[n].abs() < 1e-8)
+           for g in groups if g["kind"] == "adamw" for n, _ in g["params"]}
+    flip = {n: 3 * g["lr"] * max(1.0, p.shape[0] / p.shape[1]) ** 0.5 * g["weight_decay"]
+            for g in groups if g["kind"] == "muon" for n, p in g["params"]}
     opt = MuonAdamW(groups)
     losses = []
     for step in range(3):
@@ -110,7 +125,7 @@ def main():
             worst = 0.0
             for name, p in model.named_parameters():
                 worst = max(worst, check(f"step{step + 1} {name}", p.detach(), ref[name], 1e-4,
-                                         outlier_frac=1e-3))
+                                         ill=ill.get(name), flip=flip.get(name)))
             print(f"  worst weight rel after step {step + 1}: {worst:.3e}")
     for i, (a, b) in enumerate(zip(losses, fx["losses"])):
         r = abs(a - b) / abs(b)
