@@ -4,7 +4,7 @@ Generates the tokenizer test fixtures (run from the repo root with /work/venv/bi
                                                         (cross-checked against tiktoken's fancy-regex split)
   Tests/NanoChatTests/Fixtures/tokenizer/encode.json   ids from tiktoken built from tokenizer_multi_4096 + the pattern,
                                                         and decode(ids) with errors="replace" for byte-level id lists
-  Tests/NanoChatTests/Fixtures/tokenizer/train_corpus.txt + train_merges.json   rustbpe merges at vocab 1000
+  Tests/NanoChatTests/Fixtures/tokenizer/train_corpus.txt + train_merges.json   rustbpe merges at vocab 2048
 """
 import json, os, random, sys
 import regex, tiktoken, tiktoken.load
@@ -123,7 +123,7 @@ def make_train():
     corpus = corpus[:corpus.rfind("\n\n")]
     open(f"{OUT}/train_corpus.txt", "w", encoding="utf-8").write(corpus)
     docs = [p for p in corpus.split("\n\n") if p.strip()]
-    vocab_size = 1000
+    vocab_size = 2048
     tok = rustbpe.Tokenizer()
     tok.train_from_iterator(iter(docs), vocab_size - len(SPECIALS), pattern=SPLIT_PATTERN)
     ranks = tok.get_mergeable_ranks()

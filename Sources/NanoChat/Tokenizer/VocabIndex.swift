@@ -102,6 +102,21 @@ final class PairTable: @unchecked Sendable {
         keys[h] = k; vals[h] = v
     }
 
+    /// The value for (a, b); if absent, stores `value` first. Returns the value and whether it was inserted.
+    @inline(__always) func findOrAdd(_ a: Int32, _ b: Int32, _ value: Int32) -> (Int32, Bool) {
+        let k = Self.key(a, b)
+        var h = Self.slot(k, mask)
+        while true {
+            let x = keys[h]
+            if x == k { return (vals[h], false) }
+            if x == Self.empty { break }
+            h = (h + 1) & mask
+        }
+        if (used + 1) * 2 > mask + 1 { set(a, b, value); return (value, true) }
+        keys[h] = k; vals[h] = value; used += 1
+        return (value, true)
+    }
+
     /// Value for (a, b), or -1.
     @inline(__always) func get(_ a: Int32, _ b: Int32) -> Int32 {
         let k = Self.key(a, b)
