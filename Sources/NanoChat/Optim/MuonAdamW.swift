@@ -60,6 +60,7 @@ public final class MuonAdamW {
     let adamExpAvg: FlatBuffer, adamExpAvgSq: FlatBuffer
     let muonMomentum: FlatBuffer, muonSecond: FlatBuffer
     let jobs: [Job]
+    var workspaceCache: [Muon.Workspace] = []
 
     public convenience init(layout: ParameterLayout, config: GPTConfig, unembeddingLr: Double = 0.004,
                             embeddingLr: Double = 0.2, matrixLr: Double = 0.02, weightDecay: Double = 0.0,

@@ -33,6 +33,13 @@ extension MuonAdamW {
         return sorted.map(\.element.job) + adam
     }
 
+    /// Per-worker scratch, kept across steps (at d20 a c_fc workspace is ~30 MB; re-faulting it every
+    /// step would cost more than the allocation suggests).
+    func workspaces(_ n: Int) -> [Muon.Workspace] {
+        while workspaceCache.count < n { workspaceCache.append(makeWorkspace()) }
+        return workspaceCache
+    }
+
     /// Scratch big enough for any Muon matrix of this optimizer.
     func makeWorkspace() -> Muon.Workspace {
         let plans = muonPlans.compactMap { $0 }
@@ -76,16 +83,15 @@ extension MuonAdamW {
     func runPooled(params: FlatBuffer, grads: FlatBuffer) {
         let (adamS, muonS) = stepScalars()
         let workers = min(Threads.count, jobs.count)
+        let ws = workspaces(max(1, workers))
         if workers <= 1 {
-            let ws = makeWorkspace()
-            for job in jobs { run(job, adamS, muonS, params: params, grads: grads, ws) }
+            for job in jobs { run(job, adamS, muonS, params: params, grads: grads, ws[0]) }
             return
         }
         let queue = JobQueue(count: jobs.count)
         BLAS.setThreads(1)
-        Threads.parallelFor(workers) { _ in
-            let ws = makeWorkspace()
-            while let j = queue.next() { run(jobs[j], adamS, muonS, params: params, grads: grads, ws) }
+        Threads.parallelFor(workers) { r in   // one index per worker
+            while let j = queue.next() { run(jobs[j], adamS, muonS, params: params, grads: grads, ws[r.lowerBound]) }
         }
         BLAS.setThreads(Threads.count)
     }
@@ -104,16 +110,17 @@ extension MuonAdamW {
                 continue
             }
             let K = muonPlans[gi]!.entries.count
+            let ws = workspaces(threads)
             if threads > 1 && K >= threads {
                 BLAS.setThreads(1)
-                Threads.parallelFor(K) { r in
-                    let ws = makeWorkspace()
-                    for k in r { run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws) }
+                Threads.parallelFor(threads) { r in   // worker w takes matrices w, w+threads, …
+                    for k in stride(from: r.lowerBound, to: K, by: threads) {
+                        run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws[r.lowerBound])
+                    }
                 }
                 BLAS.setThreads(threads)
             } else {
-                let ws = makeWorkspace()
-                for k in 0..<K { run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws) }
+                for k in 0..<K { run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws[0]) }
             }
         }
     }
