@@ -60,6 +60,25 @@ final class OptimFixtureTests: XCTestCase {
         }
     }
 
+    /// d12 (§1.10): every tensor in exactly one group; Muon groups (6,12)×6, (768,768)×48, (768,3072)×12,
+    /// (3072,768)×12; dmodel_lr_scale 1 at C 768.
+    func testD12Groups() {
+        let c = GPTConfig.fromDepth(12, headDim: 128)
+        let layout = ParameterLayout(config: c)
+        // the group builder alone: a d12 optimizer would allocate 2 GB of state
+        let groups = MuonAdamW.nanochatGroups(layout: layout, config: c, unembeddingLr: 0.004, embeddingLr: 0.2,
+                                              matrixLr: 0.02, weightDecay: 0, scalarLr: 0.5)
+        let all = groups.flatMap(\.names)
+        XCTAssertEqual(all.count, layout.entries.count)
+        XCTAssertEqual(Set(all), Set(layout.entries.map(\.name)))
+        let muon = groups.filter { $0.kind == .muon }.map { (layout.entry($0.names[0]).shape, $0.names.count) }
+        XCTAssertEqual(muon.map(\.0), [[6, 12], [768, 768], [768, 3072], [3072, 768]])
+        XCTAssertEqual(muon.map(\.1), [6, 48, 12, 12])
+        XCTAssertEqual(groups[0].lr, 0.004)
+        XCTAssertEqual(groups[2].lr, 0.1)
+        XCTAssertEqual(groups[2].names.first, "value_embeds.1.weight")
+    }
+
     /// weights_init + grads_step0 → one step → weights_step1, per tensor to 1e-4 of max |ref|.
     func testOneStepMatchesNanochat() throws {
         let fx = try Self.loadFixture()
