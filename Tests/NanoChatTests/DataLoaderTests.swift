@@ -3,7 +3,7 @@ import XCTest
 @testable import NanoChat
 
 /// Bytes as ids, BOS = 256: lets the loader be tested without the BPE tokenizer.
-final class ByteTokenizer: TextTokenizer, @unchecked Sendable {
+final class DataByteTokenizer: TextTokenizer, @unchecked Sendable {
     var bosId: Int32 { 256 }
     var vocabSize: Int { 257 }
     func encodeOrdinary(_ text: String) -> [Int32] { text.utf8.map { Int32($0) } }
@@ -64,7 +64,7 @@ func referenceBatches(_ src: DocumentSource, _ split: String, rank: Int, world: 
         pending = slices.makeIterator()
         return pending.next()!
     }
-    let tok = ByteTokenizer()
+    let tok = DataByteTokenizer()
     var buf: [[Int32]] = []
     var out: [[Int32]] = []
     for _ in 0..<count {
@@ -95,7 +95,7 @@ func rowsOf(_ b: (inputs: [Int32], targets: [Int32], state: LoaderState), B: Int
 }
 
 final class DataLoaderTests: XCTestCase {
-    let tok = ByteTokenizer()
+    let tok = DataByteTokenizer()
 
     func testMatchesReferenceAndPackingInvariants() throws {
         let dir = try DataTestCorpus.make([2500, 1300, 300])
