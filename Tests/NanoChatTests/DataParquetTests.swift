@@ -83,6 +83,33 @@ final class DataParquetTests: XCTestCase {
         }
     }
 
+    /// Random byte flips anywhere in real files: errors or (undetectable) altered text, never a crash.
+    func testFuzzedFilesNeverCrash() throws {
+        let tmp = TestPaths.tempDir("pqfuzz")
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        var rng = RNG(seed: 7)
+        var errors = 0, reads = 0
+        for name in ["zstd_plain.parquet", "snappy_nulls.parquet", "uncompressed_dict.parquet", "v2_zstd_dict.parquet", "v2_snappy_plain.parquet"] {
+            let good = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("parquet/" + name)))
+            for _ in 0..<150 {
+                var bad = good
+                for _ in 0..<(1 + Int(rng.next() % 3)) {
+                    bad[Int(rng.next() % UInt64(bad.count))] = UInt8(truncatingIfNeeded: rng.next())
+                }
+                let path = tmp + "/f.parquet"
+                try bad.write(to: URL(fileURLWithPath: path))
+                do {
+                    let pf = try ParquetFile(path: path)
+                    for i in 0..<pf.numRowGroups { _ = try pf.readTexts(rowGroup: i) }
+                    reads += 1
+                } catch let e as NanoChatError {
+                    XCTAssertTrue(e.message.hasPrefix(path + ": "), e.message); errors += 1
+                }
+            }
+        }
+        print("  fuzz: \(errors) one-line errors, \(reads) reads of undetectably altered files")
+    }
+
     func testSnappyLiteralAndOverlappingCopy() throws {
         // "abcabcabcabcX": varint 13, literal "abc" (tag 2<<2), copy len 9 offset 3 (tag 2: (9-1)<<2|2), literal "X"
         let src: [UInt8] = [13, 2 << 2, 97, 98, 99, UInt8((9 - 1) << 2 | 2), 3, 0, 0, 88]
