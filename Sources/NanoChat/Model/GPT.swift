@@ -46,7 +46,11 @@ public final class GPT: LanguageModel {
         oSmearGate = o("smear_gate.weight")
     }
 
-    public func zeroGrad() { grads.zero() }
+    /// Zeroes the gradient buffer (in parallel: at d4 it is ~150 MB, mostly the embedding tables).
+    public func zeroGrad() {
+        let p = grads.ptr, n = grads.count
+        Threads.parallelFor(n, minChunk: 1 << 20) { r in (p + r.lowerBound).update(repeating: 0, count: r.count) }
+    }
 
     /// Activation buffers for at least N rows (grow-only).
     func activations(rows N: Int) -> Activations {
@@ -146,7 +150,7 @@ public final class GPT: LanguageModel {
         let C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, L = c.nLayer
         let P = params.ptr, G = grads.ptr
         // head (already differentiated in the forward)
-        vaxpy(G + oLm, lossScale, lmHeadGrad!.ptr, c.paddedVocab * C)
+        vaxpyParallel(G + oLm, lossScale, lmHeadGrad!.ptr, c.paddedVocab * C)
         if lossScale != 1 { vscale(a.dxnf, lossScale, N * C) }
         // final norm and backout
         a.dxf.update(repeating: 0, count: N * C)
