@@ -8,15 +8,17 @@ final class ModelBenchmarkTests: XCTestCase {
     func testBenchmarkD4() throws {
         let env = ProcessInfo.processInfo.environment
         guard env["NANOCHAT_BENCH"] != nil else { throw XCTSkip("set NANOCHAT_BENCH=1 to run the model benchmark") }
-        let cfg = GPTConfig.fromDepth(4, maxSeqLen: 512, windowPattern: "L")
+        let T = Int(env["NANOCHAT_BENCH_T"] ?? "512")!
+        let depth = Int(env["NANOCHAT_BENCH_DEPTH"] ?? "4")!
+        let cfg = GPTConfig.fromDepth(depth, maxSeqLen: T, windowPattern: env["NANOCHAT_BENCH_PATTERN"] ?? "L")
         let batches = (env["NANOCHAT_BENCH_B"] ?? "1,8").split(separator: ",").map { Int($0)! }
         let steps = Int(env["NANOCHAT_BENCH_STEPS"] ?? "3")!
         if let t = env["NANOCHAT_BENCH_THREADS"], let n = Int(t) { Threads.configure(n) }
         print("threads \(Threads.count), peak sgemm \(String(format: "%.1f", BLAS.measurePeakGFLOPS())) GFLOP/s")
         for B in batches {
-            let r = try GPTBenchmark.runDetailed(config: cfg, B: B, T: 512, steps: steps)
-            print(String(format: "d4 B=%d T=512: %.1f ms/step (cpu %.1f ms), %.0f tok/s, %.1f GFLOP/s (estimate_flops)",
-                          B, r.msPerStep, r.cpuMsPerStep, r.tokPerSec, r.gflops))
+            let r = try GPTBenchmark.runDetailed(config: cfg, B: B, T: T, steps: steps)
+            print(String(format: "d%d %@ B=%d T=%d: %.1f ms/step (cpu %.1f ms), %.0f tok/s, %.1f GFLOP/s (estimate_flops), peak RSS %.0f MB",
+                          depth, cfg.windowPattern, B, T, r.msPerStep, r.cpuMsPerStep, r.tokPerSec, r.gflops, Double(Memory.peakRSS) / 1e6))
         }
     }
 }
