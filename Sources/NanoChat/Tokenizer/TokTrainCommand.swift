@@ -13,6 +13,7 @@ public enum TokTrainCommand {
         f.define("output-dir", "", "where tokenizer.tiktoken and tokenizer_config.json go; default $NANOCHAT_BASE_DIR/tokenizer")
         f.define("threads", "0", "threads (0 = all cores)")
         f.define("eval", "0", "do not train: print bytes/token of the tokenizer in --output-dir on built-in texts and the val split")
+        f.define("bench-encode", "0", "with --eval: also time encoding of the --input documents (1 thread and all threads)")
         return f
     }
 
@@ -28,6 +29,7 @@ public enum TokTrainCommand {
             let tok = try Tokenizer.load(directory: outDir)
             print0("tokenizer: \(outDir) (vocab \(commas(tok.vocabSize)))")
             try evaluate(tok, dataDir: inputs == nil ? dataDir : nil, inputs: inputs)
+            if try f.bool("bench-encode"), let inputs = inputs { try benchEncode(tok, inputs) }
             return
         }
         try train(maxChars: try f.int("max-chars"), docCap: try f.int("doc-cap"), vocabSize: try f.int("vocab-size"),
@@ -46,8 +48,11 @@ public enum TokTrainCommand {
         var done = false
         let bufferSize = 8192
         var lastPrint = now()
+        var countTime = 0.0
         func flush() {
+            let tc = now()
             trainer.add(buffer)
+            countTime += now() - tc
             buffer.removeAll(keepingCapacity: true)
             let t = now()
             if t - lastPrint > 5 || done {
@@ -90,7 +95,9 @@ public enum TokTrainCommand {
         }
         let tok = Tokenizer(mergeableRanks: ranks)
         let trainTime = now() - t0
-        print0("trained \(commas(ranks.count - 256)) merges in " + String(format: "%.1fs (merging %.1fs)", trainTime, now() - t1))
+        let mergeTime = now() - t1
+        print0("trained \(commas(ranks.count - 256)) merges in " + String(format: "%.3fs (counting %.3fs, merging %.3fs; with reading documents %.3fs)",
+                                                                       countTime + mergeTime, countTime, mergeTime, trainTime))
         try tok.save(directory: outDir)
         print0("saved \(Paths.join(outDir, Tokenizer.ranksFileName)) and \(Tokenizer.configFileName) (vocab \(commas(tok.vocabSize)))")
 
@@ -99,6 +106,29 @@ public enum TokTrainCommand {
         guard tok.decode(tok.encodeOrdinary(sample)) == sample else { throw NanoChatError("tokenizer round trip failed on the sample text") }
         try evaluate(tok, dataDir: inputs == nil ? dataDir : nil, inputs: inputs)
         print0(String(format: "total time: %.1fs", now() - t0))
+    }
+
+    /// Encoding throughput on every document of the files: one thread (encodeOrdinary per document), then
+    /// the batch encoder on all threads; best of 3 runs each.
+    static func benchEncode(_ tok: Tokenizer, _ inputs: [String]) throws {
+        var docs: [String] = []
+        for f in inputs { docs += try DocumentSource.readAll(f) }
+        let bytes = Double(docs.reduce(0) { $0 + $1.utf8.count })
+        var tokens = 0
+        var best1 = Double.infinity, bestN = Double.infinity
+        for _ in 0..<3 {
+            var t = now()
+            tokens = 0
+            for d in docs { tokens += tok.encodeOrdinary(d).count }
+            best1 = min(best1, now() - t)
+            t = now()
+            let ids = tok.encodeOrdinaryBatch(docs, threads: Threads.count)
+            bestN = min(bestN, now() - t)
+            precondition(ids.reduce(0) { $0 + $1.count } == tokens)
+        }
+        print0("encode: \(commas(docs.count)) docs, \(commas(Int(bytes))) bytes, \(commas(tokens)) tokens")
+        print0(String(format: "encode_1thread_MBps %.2f", bytes / 1e6 / best1))
+        print0(String(format: "encode_batch_MBps %.2f (threads %d)", bytes / 1e6 / bestN, Threads.count))
     }
 
     static func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
