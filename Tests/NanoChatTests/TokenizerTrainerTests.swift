@@ -32,6 +32,20 @@ final class TokenizerTrainerTests: XCTestCase {
         }
     }
 
+    /// Mixed scripts, marks, emoji, odd whitespace, CRLF and contractions (rustbpe on the same documents).
+    func testReproducesRustbpeMergesOnMixedScripts() throws {
+        struct Mixed: Decodable { let vocab_size: Int; let docs: [String]; let tokens_hex: [String] }
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("tokenizer/train_mixed.json")))
+        let fx = try JSONDecoder().decode(Mixed.self, from: data)
+        let tok = try Tokenizer.train(documents: fx.docs, vocabSize: fx.vocab_size, threads: 2)
+        let got = tok.mergeableRanks[256...].map { Self.hex($0) }
+        XCTAssertEqual(got.count, fx.tokens_hex.count)
+        for (i, (g, e)) in zip(got, fx.tokens_hex).enumerated() where g != e {
+            XCTFail("merge \(i) (id \(256 + i)) is \(g), rustbpe made \(e)")
+            break
+        }
+    }
+
     func testTrainedTokenizerRoundTrips() throws {
         let docs = try Self.corpusDocs()
         let tok = try Tokenizer.train(documents: Array(docs.prefix(200)), vocabSize: 600, threads: 2)

@@ -133,13 +133,36 @@ def make_train():
             "tokens_hex": [b.hex() for b, _ in ranks[256:]]}
 
 
+def make_train_mixed():
+    # many scripts, digits, whitespace runs, CRLF, contractions: rustbpe merges on the documents themselves
+    import rustbpe
+    rng = random.Random(11)
+    pools = [list(range(0x20, 0x7F)), [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x20, 0x20, 0x85, 0xA0, 0x3000, 0x1C],
+             list(range(0x0900, 0x0980)), list(range(0x0600, 0x0700)), list(range(0x4E00, 0x4E80)),
+             list(range(0x0300, 0x0370)), list(range(0x1F600, 0x1F650)), list(range(0x30, 0x3A)),
+             [0x27, 0x73, 0x53, 0x17F, 0x6C, 0x4C, 0x76, 0x65, 0x72, 0x74, 0x64, 0x6D]]
+    words = ["".join(chr(rng.choice(rng.choice(pools[:1] * 3 + pools))) for _ in range(rng.randint(1, 8))) for _ in range(400)]
+    docs = []
+    for _ in range(400):
+        docs.append("".join(rng.choice(words) + rng.choice([" ", " ", "", "\n", "\r\n", "  ", "'s ", "'LL "])
+                            for _ in range(rng.randint(5, 80))))
+    docs += ENCODE_TEXTS
+    vocab_size = 1200
+    tok = rustbpe.Tokenizer()
+    tok.train_from_iterator(iter(docs), vocab_size - len(SPECIALS), pattern=SPLIT_PATTERN)
+    ranks = sorted(((bytes(b), r) for b, r in tok.get_mergeable_ranks()), key=lambda x: x[1])
+    return {"vocab_size": vocab_size, "docs": docs, "tokens_hex": [b.hex() for b, _ in ranks[256:]]}
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    what = sys.argv[1:] or ["splits", "encode", "train"]
+    what = sys.argv[1:] or ["splits", "encode", "train", "train_mixed"]
     if "splits" in what:
         json.dump(make_splits(), open(f"{OUT}/splits.json", "w"), ensure_ascii=True, indent=0)
     if "encode" in what:
         json.dump(make_encode(), open(f"{OUT}/encode.json", "w"), ensure_ascii=True)
     if "train" in what:
         json.dump(make_train(), open(f"{OUT}/train_merges.json", "w"), indent=0)
+    if "train_mixed" in what:
+        json.dump(make_train_mixed(), open(f"{OUT}/train_mixed.json", "w"), ensure_ascii=True)
     print("ok", what)
