@@ -3,15 +3,22 @@ Python side of dev/tokenizer/bench.sh.
   bench.py train CORPUS VOCAB OUTFILE   rustbpe training time on the corpus' documents; writes the ranks (tiktoken format)
   bench.py encode CORPUS RANKSFILE      tiktoken encode throughput (1 thread loop, and encode_ordinary_batch on 2 threads)
   bench.py same A B                     are two tiktoken ranks files identical as rank lists?
-Documents = the corpus split on blank lines (as DocumentSource.readAll does for .txt).
+Documents = the corpus cut at whitespace-only lines, as DocumentSource.readAll does for .txt (Data/TextShards.swift).
 """
 import sys, time, base64
 SPLIT_PATTERN = r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"""
 
 
 def docs_of(path):
-    text = open(path, encoding="utf-8").read()
-    return [p for p in text.split("\n\n") if p.strip()]
+    text = open(path, encoding="utf-8", newline="").read().replace("\r\n", "\n")
+    docs, block = [], []
+    for line in text.split("\n"):
+        if line.strip() == "":
+            if block: docs.append("\n".join(block)); block = []
+        else:
+            block.append(line)
+    if block: docs.append("\n".join(block))
+    return docs
 
 
 def train(corpus, vocab, out):
