@@ -99,6 +99,19 @@ final class TokenizerCommandTests: XCTestCase {
         XCTAssertEqual(try Tokenizer.load(directory: dir2).vocabSize, 300)
     }
 
+    /// nanochat's text feed on a parquet data dir (train split only; --max-chars stops after the document that
+    /// crosses it) gives rustbpe's merges on the same feed (Fixtures/tokenizer/train_parquet.json).
+    func testTokTrainOnDataDirMatchesRustbpe() throws {
+        struct Fx: Decodable { let vocab_size: Int; let max_chars: Int; let doc_cap: Int; let tokens_hex: [String] }
+        let fx = try JSONDecoder().decode(Fx.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("tokenizer/train_parquet.json"))))
+        let dir = TestPaths.tempDir("toktrainpq")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try TokTrainCommand.run(["--data-dir=\(TestPaths.fixture("loader_bestfit"))", "--vocab-size=\(fx.vocab_size)",
+                                 "--max-chars=\(fx.max_chars)", "--doc-cap=\(fx.doc_cap)", "--output-dir=\(dir)"])
+        let tok = try Tokenizer.load(directory: dir)
+        XCTAssertEqual(tok.mergeableRanks[256...].map { TokenizerTrainerTests.hex($0) }, fx.tokens_hex)
+    }
+
     func testDocCapCountsCodePoints() {
         XCTAssertEqual(TokTrainCommand.capScalars("e\u{301}e\u{301}x", 3), "e\u{301}e")
         XCTAssertEqual(TokTrainCommand.capScalars("😀😀", 5), "😀😀")

@@ -154,9 +154,30 @@ def make_train_mixed():
     return {"vocab_size": vocab_size, "docs": docs, "tokens_hex": [b.hex() for b, _ in ranks[256:]]}
 
 
+def make_train_parquet():
+    # tok_train.py's text feed on the train split of Fixtures/loader_bestfit (shard_00000; shard_00001 is val):
+    # docs cut to doc_cap characters, stop after the doc that pushes the total over max_chars
+    import pyarrow.parquet as pq, rustbpe
+    doc_cap, max_chars, vocab_size = 10_000, 400_000, 1024
+    docs, nchars = [], 0
+    pf = pq.ParquetFile("Tests/NanoChatTests/Fixtures/loader_bestfit/shard_00000.parquet")
+    for rg in range(pf.num_row_groups):
+        for d in pf.read_row_group(rg).column("text").to_pylist():
+            d = d[:doc_cap]
+            nchars += len(d)
+            docs.append(d)
+            if nchars > max_chars: break
+        if nchars > max_chars: break
+    tok = rustbpe.Tokenizer()
+    tok.train_from_iterator(iter(docs), vocab_size - len(SPECIALS), pattern=SPLIT_PATTERN)
+    ranks = sorted(((bytes(b), r) for b, r in tok.get_mergeable_ranks()), key=lambda x: x[1])
+    return {"vocab_size": vocab_size, "max_chars": max_chars, "doc_cap": doc_cap, "num_docs": len(docs),
+            "tokens_hex": [b.hex() for b, _ in ranks[256:]]}
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    what = sys.argv[1:] or ["splits", "encode", "train", "train_mixed"]
+    what = sys.argv[1:] or ["splits", "encode", "train", "train_mixed", "train_parquet"]
     if "splits" in what:
         json.dump(make_splits(), open(f"{OUT}/splits.json", "w"), ensure_ascii=True, indent=0)
     if "encode" in what:
@@ -165,4 +186,6 @@ if __name__ == "__main__":
         json.dump(make_train(), open(f"{OUT}/train_merges.json", "w"), indent=0)
     if "train_mixed" in what:
         json.dump(make_train_mixed(), open(f"{OUT}/train_mixed.json", "w"), ensure_ascii=True)
+    if "train_parquet" in what:
+        json.dump(make_train_parquet(), open(f"{OUT}/train_parquet.json", "w"), indent=0)
     print("ok", what)
