@@ -52,9 +52,18 @@ def check_split_with_tiktoken(s, chunks):
     assert got == chunks, (s, chunks, got)
 
 
+def random_split_cases(n=400, seed=5):
+    # dense random mixes of every class boundary the pattern cares about
+    rng = random.Random(seed)
+    alphabet = list("'sSdDmMtTlLvVeErR") + ["\u017f", "a", "Z", "é", "\u0301", "\u093f", "क", "中", "1", "٣", "½",
+               " ", " ", " ", "\t", "\n", "\n", "\r", "\r\n", "\u000b", "\u000c", "\u0085", "\u00a0", "\u2028",
+               "\u3000", "\x1c", "\x00", ".", ",", "!", "?", "(", "#", "$", "<|bos|>", "😀", "👍🏽", "\u200d"]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(n)]
+
+
 def make_splits():
     cases = []
-    for s in SPLIT_CASES:
+    for s in SPLIT_CASES + random_split_cases():
         chunks = regex.findall(SPLIT_PATTERN, s)
         check_split_with_tiktoken(s, chunks)
         cases.append({"text": s, "chunks": chunks})
