@@ -1,6 +1,6 @@
 import NanoChat
 
-// Placeholder entry point of the skeleton; replaced by the issue that builds tok_train.
+// Train nanochat's BPE tokenizer (scripts/tok_train.py); `--eval` reports its compression (scripts/tok_eval.py).
 runMain {
-    throw NanoChatError("tok_train: not built yet")
+    try TokTrainCommand.run(Array(CommandLine.arguments.dropFirst()))
 }

@@ -104,6 +104,28 @@ final class TokenizerTests: XCTestCase {
         }
     }
 
+    /// The heap merge (long chunks) gives exactly the scan's result (tiktoken's loop) on long random chunks.
+    func testHeapMergeMatchesScan() throws {
+        let tok = try Self.tokenizer()
+        let st = EncodeState()
+        var rng = RNG(seed: 3)
+        let alphabets: [[UInt8]] = [Array("ab".utf8), Array("etaoin shrdlu".utf8), Array("the cat sat on a mat, ".utf8),
+                                    (0..<256).map { UInt8($0) }, Array("  \n".utf8)]
+        for trial in 0..<60 {
+            let alpha = alphabets[trial % alphabets.count]
+            let n = 2 + Int(rng.next() % 1500)
+            let bytes = (0..<n).map { _ in alpha[Int(rng.next() % UInt64(alpha.count))] }
+            bytes.withUnsafeBufferPointer { b in
+                let m1 = tok.bytePairMergeScan(b.baseAddress!, n, st)
+                let scan = Array(UnsafeBufferPointer(start: st.tok, count: m1))
+                let m2 = tok.bytePairMergeHeap(b.baseAddress!, n, st)
+                let heap = Array(UnsafeBufferPointer(start: st.tok, count: m2))
+                XCTAssertEqual(scan, heap, "trial \(trial), \(n) bytes")
+                XCTAssertEqual(tok.decodeBytes(heap), bytes)
+            }
+        }
+    }
+
     func testSpecialTokens() throws {
         let tok = try Self.tokenizer()
         XCTAssertEqual(Tokenizer.specialTokens.count, 9)

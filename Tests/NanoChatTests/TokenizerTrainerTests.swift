@@ -32,6 +32,20 @@ final class TokenizerTrainerTests: XCTestCase {
         }
     }
 
+    /// Mixed scripts, marks, emoji, odd whitespace, CRLF and contractions (rustbpe on the same documents).
+    func testReproducesRustbpeMergesOnMixedScripts() throws {
+        struct Mixed: Decodable { let vocab_size: Int; let docs: [String]; let tokens_hex: [String] }
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("tokenizer/train_mixed.json")))
+        let fx = try JSONDecoder().decode(Mixed.self, from: data)
+        let tok = try Tokenizer.train(documents: fx.docs, vocabSize: fx.vocab_size, threads: 2)
+        let got = tok.mergeableRanks[256...].map { Self.hex($0) }
+        XCTAssertEqual(got.count, fx.tokens_hex.count)
+        for (i, (g, e)) in zip(got, fx.tokens_hex).enumerated() where g != e {
+            XCTFail("merge \(i) (id \(256 + i)) is \(g), rustbpe made \(e)")
+            break
+        }
+    }
+
     func testTrainedTokenizerRoundTrips() throws {
         let docs = try Self.corpusDocs()
         let tok = try Tokenizer.train(documents: Array(docs.prefix(200)), vocabSize: 600, threads: 2)
@@ -63,5 +77,68 @@ final class TokenizerTrainerTests: XCTestCase {
         let t = try BPETrainer(vocabSize: 300, threads: 1)
         t.add([])
         XCTAssertThrowsError(try t.train()) { e in XCTAssertTrue("\(e)".contains("empty corpus"), "\(e)") }
+    }
+}
+
+/// tok_train end to end on small inputs, and its one-line errors.
+final class TokenizerCommandTests: XCTestCase {
+    func testTokTrainOnInputFiles() throws {
+        let dir = TestPaths.tempDir("toktrain")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = TestPaths.fixture("tokenizer/train_corpus.txt")
+        try TokTrainCommand.run(["--input=\(input)", "--vocab-size=700", "--output-dir=\(dir)", "--threads=2"])
+        let tok = try Tokenizer.load(directory: dir)
+        XCTAssertEqual(tok.vocabSize, 700)
+        // every document of the file, none held out: the same merges as training on all of them directly
+        let direct = try Tokenizer.train(documents: DocumentSource.readAll(input), vocabSize: 700, threads: 1)
+        XCTAssertEqual(tok.mergeableRanks, direct.mergeableRanks)
+        try TokTrainCommand.run(["--eval", "--output-dir=\(dir)", "--input=\(input)"])
+        // --max-chars stops after the document that crosses the limit
+        let dir2 = dir + "/small"
+        try TokTrainCommand.run(["--input=\(input)", "--vocab-size=300", "--max-chars=1000", "--doc-cap=50", "--output-dir=\(dir2)"])
+        XCTAssertEqual(try Tokenizer.load(directory: dir2).vocabSize, 300)
+    }
+
+    /// nanochat's text feed on a parquet data dir (train split only; --max-chars stops after the document that
+    /// crosses it) gives rustbpe's merges on the same feed (Fixtures/tokenizer/train_parquet.json).
+    func testTokTrainOnDataDirMatchesRustbpe() throws {
+        struct Fx: Decodable { let vocab_size: Int; let max_chars: Int; let doc_cap: Int; let tokens_hex: [String] }
+        let fx = try JSONDecoder().decode(Fx.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("tokenizer/train_parquet.json"))))
+        let dir = TestPaths.tempDir("toktrainpq")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try TokTrainCommand.run(["--data-dir=\(TestPaths.fixture("loader_bestfit"))", "--vocab-size=\(fx.vocab_size)",
+                                 "--max-chars=\(fx.max_chars)", "--doc-cap=\(fx.doc_cap)", "--output-dir=\(dir)"])
+        let tok = try Tokenizer.load(directory: dir)
+        XCTAssertEqual(tok.mergeableRanks[256...].map { TokenizerTrainerTests.hex($0) }, fx.tokens_hex)
+    }
+
+    func testDocCapCountsCodePoints() {
+        XCTAssertEqual(TokTrainCommand.capScalars("e\u{301}e\u{301}x", 3), "e\u{301}e")
+        XCTAssertEqual(TokTrainCommand.capScalars("😀😀", 5), "😀😀")
+    }
+
+    func assertOneLineError(_ args: [String], contains: String, file: StaticString = #filePath, line: UInt = #line) {
+        do {
+            try TokTrainCommand.run(args)
+            XCTFail("expected an error containing \(contains)", file: file, line: line)
+        } catch let e as NanoChatError {
+            XCTAssertTrue(e.message.contains(contains), "\(e.message.debugDescription) lacks \(contains)", file: file, line: line)
+            XCTAssertFalse(e.message.contains("\n"), "not one line: \(e.message)", file: file, line: line)
+        } catch {
+            XCTFail("not a NanoChatError: \(error)", file: file, line: line)
+        }
+    }
+
+    func testTokTrainErrors() throws {
+        let dir = TestPaths.tempDir("toktrainerr")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let empty = dir + "/empty.txt"
+        try "".write(toFile: empty, atomically: true, encoding: .utf8)
+        assertOneLineError(["--input=\(empty)", "--output-dir=\(dir)/out"], contains: "empty corpus")
+        assertOneLineError(["--input=\(dir)/nope.txt", "--output-dir=\(dir)/out"], contains: "nope.txt: cannot read")
+        assertOneLineError(["--input=\(TestPaths.fixture("tokenizer/train_corpus.txt"))", "--vocab-size=200"], contains: "below 265")
+        assertOneLineError(["--data-dir=\(dir)/missing"], contains: "missing")
+        try "garbage\n".write(toFile: dir + "/tokenizer.tiktoken", atomically: true, encoding: .utf8)
+        assertOneLineError(["--eval", "--output-dir=\(dir)"], contains: "tokenizer.tiktoken: line 1")
     }
 }

@@ -52,9 +52,18 @@ def check_split_with_tiktoken(s, chunks):
     assert got == chunks, (s, chunks, got)
 
 
+def random_split_cases(n=400, seed=5):
+    # dense random mixes of every class boundary the pattern cares about
+    rng = random.Random(seed)
+    alphabet = list("'sSdDmMtTlLvVeErR") + ["\u017f", "a", "Z", "é", "\u0301", "\u093f", "क", "中", "1", "٣", "½",
+               " ", " ", " ", "\t", "\n", "\n", "\r", "\r\n", "\u000b", "\u000c", "\u0085", "\u00a0", "\u2028",
+               "\u3000", "\x1c", "\x00", ".", ",", "!", "?", "(", "#", "$", "<|bos|>", "😀", "👍🏽", "\u200d"]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(n)]
+
+
 def make_splits():
     cases = []
-    for s in SPLIT_CASES:
+    for s in SPLIT_CASES + random_split_cases():
         chunks = regex.findall(SPLIT_PATTERN, s)
         check_split_with_tiktoken(s, chunks)
         cases.append({"text": s, "chunks": chunks})
@@ -133,13 +142,59 @@ def make_train():
             "tokens_hex": [b.hex() for b, _ in ranks[256:]]}
 
 
+def make_train_mixed():
+    # many scripts, digits, whitespace runs, CRLF, contractions: rustbpe merges on the documents themselves
+    import rustbpe
+    rng = random.Random(11)
+    pools = [list(range(0x20, 0x7F)), [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x20, 0x20, 0x85, 0xA0, 0x3000, 0x1C],
+             list(range(0x0900, 0x0980)), list(range(0x0600, 0x0700)), list(range(0x4E00, 0x4E80)),
+             list(range(0x0300, 0x0370)), list(range(0x1F600, 0x1F650)), list(range(0x30, 0x3A)),
+             [0x27, 0x73, 0x53, 0x17F, 0x6C, 0x4C, 0x76, 0x65, 0x72, 0x74, 0x64, 0x6D]]
+    words = ["".join(chr(rng.choice(rng.choice(pools[:1] * 3 + pools))) for _ in range(rng.randint(1, 8))) for _ in range(400)]
+    docs = []
+    for _ in range(400):
+        docs.append("".join(rng.choice(words) + rng.choice([" ", " ", "", "\n", "\r\n", "  ", "'s ", "'LL "])
+                            for _ in range(rng.randint(5, 80))))
+    docs += ENCODE_TEXTS
+    vocab_size = 1200
+    tok = rustbpe.Tokenizer()
+    tok.train_from_iterator(iter(docs), vocab_size - len(SPECIALS), pattern=SPLIT_PATTERN)
+    ranks = sorted(((bytes(b), r) for b, r in tok.get_mergeable_ranks()), key=lambda x: x[1])
+    return {"vocab_size": vocab_size, "docs": docs, "tokens_hex": [b.hex() for b, _ in ranks[256:]]}
+
+
+def make_train_parquet():
+    # tok_train.py's text feed on the train split of Fixtures/loader_bestfit (shard_00000; shard_00001 is val):
+    # docs cut to doc_cap characters, stop after the doc that pushes the total over max_chars
+    import pyarrow.parquet as pq, rustbpe
+    doc_cap, max_chars, vocab_size = 10_000, 400_000, 1024
+    docs, nchars = [], 0
+    pf = pq.ParquetFile("Tests/NanoChatTests/Fixtures/loader_bestfit/shard_00000.parquet")
+    for rg in range(pf.num_row_groups):
+        for d in pf.read_row_group(rg).column("text").to_pylist():
+            d = d[:doc_cap]
+            nchars += len(d)
+            docs.append(d)
+            if nchars > max_chars: break
+        if nchars > max_chars: break
+    tok = rustbpe.Tokenizer()
+    tok.train_from_iterator(iter(docs), vocab_size - len(SPECIALS), pattern=SPLIT_PATTERN)
+    ranks = sorted(((bytes(b), r) for b, r in tok.get_mergeable_ranks()), key=lambda x: x[1])
+    return {"vocab_size": vocab_size, "max_chars": max_chars, "doc_cap": doc_cap, "num_docs": len(docs),
+            "tokens_hex": [b.hex() for b, _ in ranks[256:]]}
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    what = sys.argv[1:] or ["splits", "encode", "train"]
+    what = sys.argv[1:] or ["splits", "encode", "train", "train_mixed", "train_parquet"]
     if "splits" in what:
         json.dump(make_splits(), open(f"{OUT}/splits.json", "w"), ensure_ascii=True, indent=0)
     if "encode" in what:
         json.dump(make_encode(), open(f"{OUT}/encode.json", "w"), ensure_ascii=True)
     if "train" in what:
         json.dump(make_train(), open(f"{OUT}/train_merges.json", "w"), indent=0)
+    if "train_mixed" in what:
+        json.dump(make_train_mixed(), open(f"{OUT}/train_mixed.json", "w"), ensure_ascii=True)
+    if "train_parquet" in what:
+        json.dump(make_train_parquet(), open(f"{OUT}/train_parquet.json", "w"), indent=0)
     print("ok", what)

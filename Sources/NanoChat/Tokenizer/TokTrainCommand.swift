@@ -1,0 +1,174 @@
+import Foundation
+
+/// `tok_train` (nanochat's scripts/tok_train.py, plus `--eval` = scripts/tok_eval.py). Lives in the library
+/// so tests can run it with arguments.
+public enum TokTrainCommand {
+    public static func flags() -> Flags {
+        let f = Flags(program: "tok_train", summary: "Train nanochat's BPE tokenizer (or, with --eval, report its compression).")
+        f.define("max-chars", "2000000000", "maximum characters to train on")
+        f.define("doc-cap", "10000", "maximum characters (code points) per document")
+        f.define("vocab-size", "32768", "vocabulary size, including the 9 special tokens")
+        f.define("data-dir", "", "dataset directory (train split = all shards but the last); default $NANOCHAT_BASE_DIR/base_data")
+        f.define("input", "", "FILE[,FILE...]: train on every document of exactly these files instead of --data-dir")
+        f.define("output-dir", "", "where tokenizer.tiktoken and tokenizer_config.json go; default $NANOCHAT_BASE_DIR/tokenizer")
+        f.define("threads", "0", "threads (0 = all cores)")
+        f.define("eval", "0", "do not train: print bytes/token of the tokenizer in --output-dir on built-in texts and the val split")
+        f.define("bench-encode", "0", "with --eval: also time encoding of the --input documents (1 thread and all threads)")
+        return f
+    }
+
+    public static func run(_ args: [String]) throws {
+        let f = flags()
+        try f.parse(args)
+        let threads = try f.int("threads")
+        if threads > 0 { Threads.configure(threads) }
+        let outDir = f.optionalString("output-dir") ?? Paths.tokenizerDir
+        let dataDir = f.optionalString("data-dir") ?? Paths.baseDataDir
+        let inputs = f.optionalString("input")?.split(separator: ",").map(String.init)
+        if try f.bool("eval") {
+            let tok = try Tokenizer.load(directory: outDir)
+            print0("tokenizer: \(outDir) (vocab \(commas(tok.vocabSize)))")
+            try evaluate(tok, dataDir: inputs == nil ? dataDir : nil, inputs: inputs)
+            if try f.bool("bench-encode"), let inputs = inputs { try benchEncode(tok, inputs) }
+            return
+        }
+        try train(maxChars: try f.int("max-chars"), docCap: try f.int("doc-cap"), vocabSize: try f.int("vocab-size"),
+                  dataDir: dataDir, inputs: inputs, outDir: outDir)
+    }
+
+    /// The text feed of tok_train.py: each document cut to doc_cap code points; stop after the document
+    /// that pushes the running total over max_chars.
+    public static func train(maxChars: Int, docCap: Int, vocabSize: Int, dataDir: String, inputs: [String]?,
+                             outDir: String) throws {
+        let t0 = now()
+        let trainer = try BPETrainer(vocabSize: vocabSize, threads: Threads.count)
+        guard docCap > 0 else { throw NanoChatError("--doc-cap must be positive") }
+        var buffer: [String] = []
+        var nchars = 0
+        var done = false
+        let bufferSize = 8192
+        var lastPrint = now()
+        var countTime = 0.0
+        func flush() {
+            let tc = now()
+            trainer.add(buffer)
+            countTime += now() - tc
+            buffer.removeAll(keepingCapacity: true)
+            let t = now()
+            if t - lastPrint > 5 || done {
+                lastPrint = t
+                print0("counting: \(commas(trainer.documents)) docs, \(commas(nchars)) chars, "
+                       + String(format: "%.1f MB/s", Double(trainer.bytes) / 1e6 / (t - t0)))
+            }
+        }
+        func feed(_ doc: String) -> Bool {
+            let text = capScalars(doc, docCap)
+            nchars += text.unicodeScalars.count
+            buffer.append(text)
+            if nchars > maxChars { done = true }
+            if buffer.count == bufferSize || done { flush() }
+            return !done
+        }
+        let source: String
+        if let inputs = inputs {
+            source = inputs.joined(separator: ",")
+            outer: for file in inputs {
+                for d in try DocumentSource.readAll(file) where !feed(d) { break outer }
+            }
+        } else {
+            source = dataDir
+            try DocumentSource(path: dataDir).forEachDocument(split: "train") { feed($0) }
+        }
+        if !buffer.isEmpty { done = true; flush() }
+        guard trainer.documents > 0, nchars > 0 else { throw NanoChatError(file: source, "empty corpus: no documents to train on") }
+        print0("counted \(commas(trainer.documents)) documents, \(commas(nchars)) chars in \(String(format: "%.1f", now() - t0))s")
+
+        let t1 = now()
+        var lastReport = t1
+        let ranks = try trainer.train { doneMerges, total in
+            let t = now()
+            if t - lastReport < 2 && doneMerges < total { return }
+            lastReport = t
+            let rate = Double(doneMerges) / max(1e-9, t - t1)
+            print0("merges: \(commas(doneMerges))/\(commas(total)) " + String(format: "(%.1f%%) | %.0f merges/s | ETA %.1fs",
+                          100 * Double(doneMerges) / Double(total), rate, Double(total - doneMerges) / max(rate, 1e-9)))
+        }
+        let tok = Tokenizer(mergeableRanks: ranks)
+        let trainTime = now() - t0
+        let mergeTime = now() - t1
+        print0("trained \(commas(ranks.count - 256)) merges in " + String(format: "%.3fs (counting %.3fs, merging %.3fs; with reading documents %.3fs)",
+                                                                       countTime + mergeTime, countTime, mergeTime, trainTime))
+        try tok.save(directory: outDir)
+        print0("saved \(Paths.join(outDir, Tokenizer.ranksFileName)) and \(Tokenizer.configFileName) (vocab \(commas(tok.vocabSize)))")
+
+        // the round trip nanochat asserts after training
+        let sample = "Hello world! This is a test.\nNumbers: 123, 4567, 89\nContractions: I'm, you're, it's\nSpecial chars: @#$%^&*()\nUnicode: 你好世界 🌍"
+        guard tok.decode(tok.encodeOrdinary(sample)) == sample else { throw NanoChatError("tokenizer round trip failed on the sample text") }
+        try evaluate(tok, dataDir: inputs == nil ? dataDir : nil, inputs: inputs)
+        print0(String(format: "total time: %.1fs", now() - t0))
+    }
+
+    /// Encoding throughput on every document of the files: one thread (encodeOrdinary per document), then
+    /// the batch encoder on all threads; best of 3 runs each.
+    static func benchEncode(_ tok: Tokenizer, _ inputs: [String]) throws {
+        var docs: [String] = []
+        for f in inputs { docs += try DocumentSource.readAll(f) }
+        let bytes = Double(docs.reduce(0) { $0 + $1.utf8.count })
+        var tokens = 0
+        var best1 = Double.infinity, bestN = Double.infinity
+        for _ in 0..<3 {
+            var t = now()
+            tokens = 0
+            for d in docs { tokens += tok.encodeOrdinary(d).count }
+            best1 = min(best1, now() - t)
+            t = now()
+            let ids = tok.encodeOrdinaryBatch(docs, threads: Threads.count)
+            bestN = min(bestN, now() - t)
+            precondition(ids.reduce(0) { $0 + $1.count } == tokens)
+        }
+        print0("encode: \(commas(docs.count)) docs, \(commas(Int(bytes))) bytes, \(commas(tokens)) tokens")
+        print0(String(format: "encode_1thread_MBps %.2f", bytes / 1e6 / best1))
+        print0(String(format: "encode_batch_MBps %.2f (threads %d)", bytes / 1e6 / bestN, Threads.count))
+    }
+
+    static func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, w - s.count))
+        return left ? s + fill : fill + s
+    }
+
+    /// Cuts to the first `cap` Unicode scalars (Python len semantics).
+    static func capScalars(_ s: String, _ cap: Int) -> String {
+        let u = s.unicodeScalars
+        guard let end = u.index(u.startIndex, offsetBy: cap, limitedBy: u.endIndex), end != u.endIndex else { return s }
+        return String(u[..<end])
+    }
+
+    /// Bytes/token on built-in text kinds and on the start of the val (and train) split, as a table.
+    public static func evaluate(_ tok: Tokenizer, dataDir: String?, inputs: [String]?, sampleBytes: Int = 10_000_000) throws {
+        var rows: [(String, [String])] = TokEvalTexts.all.map { ($0.0, [$0.1]) }
+        func sample(_ each: (((String) throws -> Bool) throws -> Void)) rethrows -> [String] {
+            var docs: [String] = [], n = 0
+            try each { d in docs.append(d); n += d.utf8.count; return n < sampleBytes }
+            return docs
+        }
+        if let dir = dataDir, Paths.exists(dir) {
+            let src = try DocumentSource(path: dir)
+            rows.append(("train", try sample { try src.forEachDocument(split: "train", $0) }))
+            rows.append(("val", try sample { try src.forEachDocument(split: "val", $0) }))
+        } else if let inputs = inputs {
+            rows.append(("input", try sample { body in
+                outer: for f in inputs { for d in try DocumentSource.readAll(f) where try !body(d) { break outer } }
+            }))
+        }
+        print0("")
+        print0("Kind        |      Bytes |     Tokens | Bytes/token")
+        print0("------------|------------|------------|------------")
+        for (name, docs) in rows {
+            let bytes = docs.reduce(0) { $0 + $1.utf8.count }
+            let ids = tok.encodeOrdinaryBatch(docs, threads: Threads.count)
+            let tokens = ids.reduce(0) { $0 + $1.count }
+            print0(pad(name, 11, left: true) + " | " + pad(commas(bytes), 10) + " | " + pad(commas(tokens), 10) + " | "
+                   + String(format: "%11.2f", Double(bytes) / Double(max(tokens, 1))))
+        }
+    }
+}
