@@ -87,7 +87,8 @@ final class EvalLossTests: XCTestCase {
     func testBaseEvalSamplesShape() {
         let m = BigramTableModel(); m.prefer(256, Int32(UInt8(ascii: "x")))
         var lines: [String] = []
-        let (c, u) = Sampling.baseEvalSamples(model: m, tokenizer: ByteTokenizer()) { lines.append($0) }
+        let c = Sampling.conditionedSamples(model: m, tokenizer: ByteTokenizer()) { lines.append($0) }
+        let u = Sampling.unconditionedSamples(model: m, tokenizer: ByteTokenizer()) { lines.append($0) }
         XCTAssertEqual(c.count, 7); XCTAssertEqual(u.count, 8)
         XCTAssertTrue(c[0].hasPrefix("<|bos|>The capital of France is"))
         XCTAssertEqual(lines.count, 7 + 16)
