@@ -32,6 +32,15 @@ public enum BaseEval {
         public var text: (bpb: Double, tokens: Int)? = nil
     }
 
+    /// The tokenizer of a directory: `tokenizer.tiktoken` + `tokenizer_config.json` as tok_train writes them,
+    /// or a bare `tokenizer.tiktoken` (nanochat's split pattern and special tokens assumed).
+    public static func loadTokenizer(directory: String) throws -> Tokenizer {
+        if Paths.exists(Paths.join(directory, Tokenizer.configFileName)) { return try Tokenizer.load(directory: directory) }
+        let ranks = Paths.join(directory, Tokenizer.ranksFileName)
+        guard Paths.exists(ranks) else { throw NanoChatError(file: ranks, "no tokenizer here (train one with tok_train or pass --tokenizer-dir)") }
+        return try Tokenizer.load(tiktokenFile: ranks)
+    }
+
     /// `makeBatches(split, B, T)` returns a fresh source of (inputs, targets) batches for "train" / "val".
     public static func run(model: LanguageModel, tokenizer: TextTokenizer, step: Int, options o: Options,
                            dist: Distributed = .shared,
