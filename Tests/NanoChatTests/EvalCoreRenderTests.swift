@@ -103,5 +103,7 @@ final class EvalCoreRenderTests: XCTestCase {
         }
     }
 
-    static func bpeTokenizer() throws -> TextTokenizer? { nil }
+    static func bpeTokenizer() throws -> TextTokenizer? {
+        try Tokenizer.load(tiktokenFile: TestPaths.fixture("tokenizer_multi_4096/tokenizer.tiktoken"))
+    }
 }

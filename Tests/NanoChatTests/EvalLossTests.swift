@@ -87,9 +87,30 @@ final class EvalLossTests: XCTestCase {
     func testBaseEvalSamplesShape() {
         let m = BigramTableModel(); m.prefer(256, Int32(UInt8(ascii: "x")))
         var lines: [String] = []
-        let (c, u) = Sampling.baseEvalSamples(model: m, tokenizer: ByteTokenizer()) { lines.append($0) }
+        let c = Sampling.conditionedSamples(model: m, tokenizer: ByteTokenizer()) { lines.append($0) }
+        let u = Sampling.unconditionedSamples(model: m, tokenizer: ByteTokenizer()) { lines.append($0) }
         XCTAssertEqual(c.count, 7); XCTAssertEqual(u.count, 8)
         XCTAssertTrue(c[0].hasPrefix("<|bos|>The capital of France is"))
         XCTAssertEqual(lines.count, 7 + 16)
+    }
+
+    /// The independent PyTorch reference (Fixtures/reference/bpb): a 60-step trained tiny GPT on a text file
+    /// with multi-byte characters; bpb = 3.218699491970908 (float64 sum of fp32 losses).
+    func testReferenceBPBOfText() throws {
+        let dir = TestPaths.fixture("reference/bpb")
+        struct Meta: Decodable { let model_config: GPTConfig }
+        let meta = try JSONDecoder().decode(Meta.self, from: FileManager.default.contents(atPath: dir + "/meta_000060.json")!)
+        let model = try GPT(config: meta.model_config)
+        try model.load(from: dir + "/model_000060.safetensors")
+        let tok = try Tokenizer.load(tiktokenFile: dir + "/tokenizer.tiktoken")
+        let text = try String(contentsOfFile: dir + "/text.txt", encoding: .utf8)
+        let want = try SafetensorsFile(path: dir + "/expected.safetensors")
+        XCTAssertEqual([tok.bosId] + tok.encodeOrdinary(text), try want.ints("tokens").map { Int32($0) })
+        for batch in [1, 4, 32] {
+            let (bpb, n) = LossEval.bitsPerByte(ofText: text, model: model, tokenizer: tok, T: meta.model_config.sequenceLen, batchSize: batch)
+            XCTAssertEqual(n, 725)
+            print(String(format: "  reference bpb (batch %d): %.10f vs 3.2186994920 (rel %.2e)", batch, bpb, abs(bpb / 3.218699491970908 - 1)))
+            XCTAssertEqual(bpb, 3.218699491970908, accuracy: 2e-6 * 3.218699491970908)
+        }
     }
 }

@@ -118,7 +118,14 @@ public enum CoreEval {
                 }
             }
             if let e = firstError { throw e }
-            for p in prepared where isCorrect(p!, kind: task.kind, model: model, bosId: tokenizer.bosId) { correct += 1 }
+            let maxT = 10 * model.config.sequenceLen // GPT's rotary table (nanochat asserts the same)
+            for (i, p) in prepared.enumerated() {
+                let T = p!.rows.map(\.count).max() ?? 0
+                if T > maxT {
+                    throw NanoChatError("\(task.label): example \(ids[i]) has \(T) tokens, more than the model's 10·sequence_len = \(maxT)")
+                }
+                if isCorrect(p!, kind: task.kind, model: model, bosId: tokenizer.bosId) { correct += 1 }
+            }
         }
         var sums = [Double(correct), Double(mine.count)]
         sums.withUnsafeMutableBufferPointer { dist.allReduceSum($0) }

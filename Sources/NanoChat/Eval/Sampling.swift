@@ -67,28 +67,31 @@ public enum Sampling {
         return out
     }
 
-    /// base_eval's samples (§5.3): the 7 prompts greedily (16 tokens), then 8 unconditioned samples from
-    /// [BOS] at temperature 1.0 (128 tokens, seed 42). Returns the decoded texts (BOS shows as <|bos|>).
-    public static func baseEvalSamples(model: LanguageModel, tokenizer: TextTokenizer, log: (String) -> Void = { print0($0) })
-        -> (conditioned: [String], unconditioned: [String]) {
-        var rng = RNG(seed: 42)
-        var cond: [String] = []
-        for p in prompts {
+    /// The 7 prompts greedily, 16 tokens each (base_train's periodic samples, §7.3); logs and returns the texts.
+    public static func conditionedSamples(model: LanguageModel, tokenizer: TextTokenizer, maxTokens: Int = 16,
+                                          log: (String) -> Void = { print0($0) }) -> [String] {
+        var rng = RNG(seed: 42) // unused by greedy decoding
+        return prompts.map { p in
             let toks = [tokenizer.bosId] + tokenizer.encodeOrdinary(p)
-            let s = generate(model: model, prompts: [toks], maxTokens: 16, temperature: 0, bosId: tokenizer.bosId, rng: &rng)[0]
+            let s = generate(model: model, prompts: [toks], maxTokens: maxTokens, temperature: 0, bosId: tokenizer.bosId, rng: &rng)[0]
             let text = tokenizer.decode(s)
             log(text)
-            cond.append(text)
+            return text
         }
-        let rows = [[Int32]](repeating: [tokenizer.bosId], count: 8)
-        let samples = generate(model: model, prompts: rows, maxTokens: 128, temperature: 1.0, bosId: tokenizer.bosId, rng: &rng)
-        var uncond: [String] = []
-        for s in samples {
-            let text = tokenizer.decode(s)
-            log(String(repeating: "-", count: 80))
-            log(text)
-            uncond.append(text)
-        }
-        return (cond, uncond)
+    }
+
+    /// `count` samples from [BOS] at `temperature`, `maxTokens` each, one batch, seeded (base_eval: 8, 1.0, 128, 42).
+    public static func unconditionedSamples(model: LanguageModel, tokenizer: TextTokenizer, count: Int = 8, maxTokens: Int = 128,
+                                            temperature: Double = 1.0, seed: UInt64 = 42,
+                                            log: (String) -> Void = { print0($0) }) -> [String] {
+        var rng = RNG(seed: seed)
+        let rows = [[Int32]](repeating: [tokenizer.bosId], count: count)
+        return generate(model: model, prompts: rows, maxTokens: maxTokens, temperature: temperature, bosId: tokenizer.bosId, rng: &rng)
+            .map { s in
+                let text = tokenizer.decode(s)
+                log(String(repeating: "-", count: 80))
+                log(text)
+                return text
+            }
     }
 }

@@ -28,7 +28,7 @@ final class BigramTableModel: LanguageModel {
     init(vocab: Int = 257) {
         V = vocab
         table = [Float](repeating: 0, count: vocab * vocab)
-        config = GPTConfig(sequenceLen: 64, vocabSize: vocab, nLayer: 1, nHead: 1, nKvHead: 1, nEmbd: 8)
+        config = GPTConfig(sequenceLen: 4096, vocabSize: vocab, nLayer: 1, nHead: 1, nKvHead: 1, nEmbd: 8) // no real length limit
     }
     /// Makes `next` the likely (logit `logit`) successor of `prev` (ASCII characters or token ids).
     func prefer(_ prev: Character, _ next: Character, _ logit: Float = 10) {

@@ -1,0 +1,102 @@
+import Foundation
+
+/// base_eval's logic (§5.3) on an already loaded model and tokenizer: **sample** (rank 0), **bpb** on the
+/// train and val splits, **core** (CSV on rank 0), or, with `--text`, the bits per byte of one file.
+/// The executable supplies the checkpoint loading and the batch source (the data loader).
+public enum BaseEval {
+    public struct Options {
+        public var modes: Set<String> = ["core", "bpb", "sample"]
+        public var maxPerTask = -1
+        public var deviceBatchSize = 32
+        public var splitTokens = 40 * 524288
+        public var bundleDir = Paths.evalBundleDir
+        public var textFile: String? = nil
+        public var csvDir = Paths.baseEvalDir
+        public init() {}
+
+        /// Parses `--eval core,bpb,sample` (unknown names are an error).
+        public static func parseModes(_ s: String) throws -> Set<String> {
+            let m = Set(s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            let bad = m.subtracting(["core", "bpb", "sample"])
+            if !bad.isEmpty { throw NanoChatError("base_eval: unknown --eval mode(s) \(bad.sorted().joined(separator: ",")) (use core,bpb,sample)") }
+            return m
+        }
+    }
+
+    public struct Results {
+        public var samples: [String] = []
+        public var unconditioned: [String] = []
+        public var bpb: [String: Double] = [:]
+        public var core: CoreResult? = nil
+        public var csvPath: String? = nil
+        public var text: (bpb: Double, tokens: Int)? = nil
+    }
+
+    /// The tokenizer of a directory: `tokenizer.tiktoken` + `tokenizer_config.json` as tok_train writes them,
+    /// or a bare `tokenizer.tiktoken` (nanochat's split pattern and special tokens assumed).
+    public static func loadTokenizer(directory: String) throws -> Tokenizer {
+        if Paths.exists(Paths.join(directory, Tokenizer.configFileName)) { return try Tokenizer.load(directory: directory) }
+        let ranks = Paths.join(directory, Tokenizer.ranksFileName)
+        guard Paths.exists(ranks) else { throw NanoChatError(file: ranks, "no tokenizer here (train one with tok_train or pass --tokenizer-dir)") }
+        return try Tokenizer.load(tiktokenFile: ranks)
+    }
+
+    /// `makeBatches(split, B, T)` returns a fresh source of (inputs, targets) batches for "train" / "val".
+    public static func run(model: LanguageModel, tokenizer: TextTokenizer, step: Int, options o: Options,
+                           dist: Distributed = .shared,
+                           makeBatches: (_ split: String, _ B: Int, _ T: Int) throws -> () throws -> (inputs: [Int32], targets: [Int32]))
+        throws -> Results {
+        guard tokenizer.vocabSize == model.config.vocabSize else {
+            throw NanoChatError("base_eval: tokenizer vocab size \(tokenizer.vocabSize) does not match the model's \(model.config.vocabSize)")
+        }
+        var r = Results()
+        let T = model.config.sequenceLen
+        if let file = o.textFile {
+            guard let data = FileManager.default.contents(atPath: file) else { throw NanoChatError(file: file, "cannot read text file") }
+            let text = String(decoding: data, as: UTF8.self)
+            let res = LossEval.bitsPerByte(ofText: text, model: model, tokenizer: tokenizer, T: T, batchSize: o.deviceBatchSize)
+            r.text = res
+            print0("tokens: \(res.tokens)")
+            print0(String(format: "bpb: %.6f", res.bpb))
+        }
+        if o.modes.contains("sample") && dist.isMaster {
+            print0("\n" + String(repeating: "=", count: 40) + "\nSamples\n" + String(repeating: "=", count: 40))
+            r.samples = Sampling.conditionedSamples(model: model, tokenizer: tokenizer)
+            print0("\nUnconditioned samples:")
+            r.unconditioned = Sampling.unconditionedSamples(model: model, tokenizer: tokenizer)
+        }
+        if o.modes.contains("bpb") {
+            print0("\n" + String(repeating: "=", count: 40) + "\nBPB Eval\n" + String(repeating: "=", count: 40))
+            let B = o.deviceBatchSize
+            let tokensPerStep = B * T * dist.worldSize
+            let steps = o.splitTokens / tokensPerStep
+            guard steps > 0 else {
+                throw NanoChatError("base_eval: --split-tokens=\(o.splitTokens) is less than one step of B·T·W = \(tokensPerStep) tokens")
+            }
+            for split in ["train", "val"] {
+                let next = try makeBatches(split, B, T)
+                let t0 = now()
+                let bpb = try LossEval.bitsPerByte(model: model, tokenBytes: tokenizer.tokenBytes, steps: steps, B: B, T: T, dist: dist, next: next)
+                r.bpb[split] = bpb
+                print0("\(split) bpb: " + String(format: "%.6f", bpb) + " (\(commas(steps * tokensPerStep)) tokens, " + String(format: "%.1fs)", now() - t0))
+            }
+        }
+        if o.modes.contains("core") {
+            print0("\n" + String(repeating: "=", count: 40) + "\nCORE Eval\n" + String(repeating: "=", count: 40))
+            let bundle = try CoreBundle(dir: o.bundleDir)
+            let core = try CoreEval.evaluate(bundle: bundle, model: model, tokenizer: tokenizer, maxPerTask: o.maxPerTask, dist: dist)
+            r.core = core
+            if dist.isMaster {
+                let path = try core.writeCSV(step: step, dir: o.csvDir)
+                r.csvPath = path
+                print0(String(repeating: "=", count: 80))
+                print0("Model: base_model (step \(step))")
+                print0(String(repeating: "=", count: 80))
+                print0(core.csv)
+                print0("Results: \(path)")
+            }
+            print0(core.coreLine)
+        }
+        return r
+    }
+}
