@@ -1,0 +1,95 @@
+import Foundation
+
+// SIMD8 helpers for the non-BLAS loops (norms, elementwise, softmax). With -march=x86-64-v3 each
+// SIMD8<Float> is one AVX2 register. All loads/stores are unaligned-safe.
+
+public typealias F8 = SIMD8<Float>
+
+@inline(__always) func load8(_ p: UnsafePointer<Float>) -> F8 { UnsafeRawPointer(p).loadUnaligned(as: F8.self) }
+@inline(__always) func load8(_ p: UnsafeMutablePointer<Float>) -> F8 { UnsafeRawPointer(p).loadUnaligned(as: F8.self) }
+@inline(__always) func store8(_ p: UnsafeMutablePointer<Float>, _ v: F8) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: F8.self) }
+
+/// Σ a·b (fp32, 8 lanes then a horizontal sum).
+@inline(__always) func vdot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = F8(), i = 0
+    while i + 8 <= n { acc += load8(a + i) * load8(b + i); i += 8 }
+    var s = acc.sum()
+    while i < n { s += a[i] * b[i]; i += 1 }
+    return s
+}
+
+/// y += alpha · x
+@inline(__always) func vaxpy(_ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ x: UnsafePointer<Float>, _ n: Int) {
+    var i = 0
+    let a = F8(repeating: alpha)
+    while i + 8 <= n { store8(y + i, load8(y + i) + a * load8(x + i)); i += 8 }
+    while i < n { y[i] += alpha * x[i]; i += 1 }
+}
+
+/// y *= alpha
+@inline(__always) func vscale(_ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ n: Int) {
+    var i = 0
+    let a = F8(repeating: alpha)
+    while i + 8 <= n { store8(y + i, load8(y + i) * a); i += 8 }
+    while i < n { y[i] *= alpha; i += 1 }
+}
+
+/// Σ a·b over a long vector, in parallel, accumulated in Double (scalar-parameter gradients).
+func parallelDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
+    let chunks = 64
+    var parts = [Double](repeating: 0, count: chunks)
+    parts.withUnsafeMutableBufferPointer { pp in
+        let p = pp.baseAddress!
+        Threads.parallelFor(chunks) { r in
+            for c in r {
+                let lo = n * c / chunks, hi = n * (c + 1) / chunks
+                var s = 0.0, i = lo
+                while i < hi { let m = min(hi, i + 1024); s += Double(vdot(a + i, b + i, m - i)); i = m }
+                p[c] = s
+            }
+        }
+    }
+    return parts.reduce(0, +)
+}
+
+/// exp for 8 lanes (Cephes expf: range reduction by ln2, degree-6 polynomial; ~1 ulp on [-87, 88]).
+@inline(__always) func vexp(_ x0: F8) -> F8 {
+    let x = x0.clamped(lowerBound: F8(repeating: -87.3), upperBound: F8(repeating: 88.7))
+    let magic = F8(repeating: 0x1.8p23)
+    let t = x * F8(repeating: 1.44269504088896341) + magic      // round to nearest integer in the low mantissa bits
+    let fx = t - magic
+    var r = x - fx * F8(repeating: 0.693359375)
+    r = r - fx * F8(repeating: -2.12194440e-4)
+    let z = r * r
+    var y = F8(repeating: 1.9875691500e-4)
+    y = y * r + F8(repeating: 1.3981999507e-3)
+    y = y * r + F8(repeating: 8.3334519073e-3)
+    y = y * r + F8(repeating: 4.1665795894e-2)
+    y = y * r + F8(repeating: 1.6666665459e-1)
+    y = y * r + F8(repeating: 5.0000001201e-1)
+    y = y * z + r + F8(repeating: 1)
+    let n = unsafeBitCast(t, to: SIMD8<Int32>.self) &- Int32(0x4B40_0000)
+    let scale = unsafeBitCast((n &+ 127) &<< 23, to: F8.self)
+    return y * scale
+}
+
+/// tanh for 8 lanes: Eigen's rational approximation (max abs error ~4e-7 over all inputs).
+@inline(__always) func vtanh(_ x0: F8) -> F8 {
+    let x = x0.clamped(lowerBound: F8(repeating: -7.90531110763549805), upperBound: F8(repeating: 7.90531110763549805))
+    let x2 = x * x
+    var p = F8(repeating: -2.76076847742355e-16)
+    p = p * x2 + F8(repeating: 2.00018790482477e-13)
+    p = p * x2 + F8(repeating: -8.60467152213735e-11)
+    p = p * x2 + F8(repeating: 5.12229709037114e-08)
+    p = p * x2 + F8(repeating: 1.48572235717979e-05)
+    p = p * x2 + F8(repeating: 6.37261928875436e-04)
+    p = p * x2 + F8(repeating: 4.89352455891786e-03)
+    p = p * x
+    var q = F8(repeating: 1.19825839466702e-06)
+    q = q * x2 + F8(repeating: 1.18534705686654e-04)
+    q = q * x2 + F8(repeating: 2.26843463243900e-03)
+    q = q * x2 + F8(repeating: 4.89352518554385e-03)
+    return p / q
+}
+
+@inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }

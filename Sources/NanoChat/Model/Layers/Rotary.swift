@@ -1,0 +1,59 @@
+import Foundation
+
+/// Rotary tables (§1.4): base 100000, 10·sequenceLen positions, cos/sin computed in fp32 like torch.
+struct RotaryTables {
+    let cos: [Float], sin: [Float]   // [rows, D/2]
+    let rows: Int, half: Int
+
+    init(headDim D: Int, rows: Int, base: Float = 100_000) {
+        let half = D / 2
+        var c = [Float](repeating: 0, count: rows * half), s = c
+        let inv = (0..<half).map { j -> Float in 1 / Foundation.pow(base, Float(2 * j) / Float(D)) }
+        for t in 0..<rows {
+            for j in 0..<half {
+                let f = Float(t) * inv[j]
+                c[t * half + j] = Foundation.cos(f); s[t * half + j] = Foundation.sin(f)
+            }
+        }
+        cos = c; sin = s; self.rows = rows; self.half = half
+    }
+}
+
+/// In place on x: [N, nh, D] with position t = n % T. Split halves, rotation by −θ:
+/// y1 = x1·cos + x2·sin, y2 = −x1·sin + x2·cos.
+func rotaryForward(_ x: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
+                   _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>) {
+    let h2 = D / 2
+    Threads.parallelFor(N, minChunk: 16) { r in
+        for n in r {
+            let c = cosT + (n % T) * h2, s = sinT + (n % T) * h2
+            for h in 0..<nh {
+                let p = x + (n * nh + h) * D
+                for j in 0..<h2 {
+                    let x1 = p[j], x2 = p[j + h2]
+                    p[j] = x1 * c[j] + x2 * s[j]
+                    p[j + h2] = x1 * (-s[j]) + x2 * c[j]
+                }
+            }
+        }
+    }
+}
+
+/// In place on dx: the transpose rotation (by +θ).
+func rotaryBackward(_ dx: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
+                    _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>) {
+    let h2 = D / 2
+    Threads.parallelFor(N, minChunk: 16) { r in
+        for n in r {
+            let c = cosT + (n % T) * h2, s = sinT + (n % T) * h2
+            for h in 0..<nh {
+                let p = dx + (n * nh + h) * D
+                for j in 0..<h2 {
+                    let d1 = p[j], d2 = p[j + h2]
+                    p[j] = d1 * c[j] - d2 * s[j]
+                    p[j + h2] = d1 * s[j] + d2 * c[j]
+                }
+            }
+        }
+    }
+}
