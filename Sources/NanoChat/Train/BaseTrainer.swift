@@ -80,11 +80,10 @@ public final class BaseTrainer {
             print0(String(format: "%-20@ %@", k as NSString, commas(counts[k] ?? 0)))
         }
         print0(String(format: "Estimated FLOPs per token: %e", flopsPerToken))
-        hp = try HyperParams.resolve(config: config, depth: o.depth, aspectRatio: o.aspectRatio, headDim: o.headDim,
-                                     windowPattern: o.windowPattern, totalBatchSize: o.totalBatchSize,
-                                     targetParamDataRatio: o.targetParamDataRatio, numIterations: o.numIterations,
-                                     targetFlops: o.targetFlops, flopsPerToken: flopsPerToken,
-                                     embeddingLr: o.embeddingLr, unembeddingLr: o.unembeddingLr, matrixLr: o.matrixLr,
+        hp = try HyperParams.resolve(config: config, aspectRatio: o.aspectRatio, headDim: o.headDim,
+                                     totalBatchSize: o.totalBatchSize, targetParamDataRatio: o.targetParamDataRatio,
+                                     numIterations: o.numIterations, targetFlops: o.targetFlops,
+                                     unembeddingLr: o.unembeddingLr, embeddingLr: o.embeddingLr, matrixLr: o.matrixLr,
                                      scalarLr: o.scalarLr, weightDecay: o.weightDecay)
         let tokensPerFwdBwd = o.deviceBatchSize * o.maxSeqLen
         let worldTokens = tokensPerFwdBwd * dist.worldSize
@@ -224,21 +223,26 @@ public final class BaseTrainer {
         let steps = max(1, opt.evalTokens / (B * T * dist.worldSize))
         let val = try DataLoader(tokenizer: tokenizer, source: source, B: B, T: T, split: "val",
                                  rank: dist.rank, worldSize: dist.worldSize, resume: nil)
-        return try LossEval.bitsPerByte(model: model, tokenBytes: tokenizer.tokenBytes, steps: steps, dist: dist) {
+        return try LossEval.bitsPerByte(model: model, tokenBytes: tokenizer.tokenBytes, steps: steps, B: B, T: T, dist: dist) {
             let b = try val.next(); return (b.inputs, b.targets)
         }
     }
 
     func evaluateCore() throws {
-        let bundle = try CoreBundle.load(directory: opt.bundleDir)
-        let result = try CoreEvaluator(model: model, tokenizer: tokenizer, dist: dist)
-            .evaluate(bundle: bundle, maxPerTask: opt.coreMetricMaxPerTask)
+        let bundle = try CoreBundle(dir: opt.bundleDir)
+        let result = try CoreEval.evaluate(bundle: bundle, model: model, tokenizer: tokenizer,
+                                           maxPerTask: opt.coreMetricMaxPerTask, dist: dist)
         print0(String(format: "Step %05d | CORE metric: %.4f", step, result.core))
     }
 
     func sample() {
-        for (prompt, completion) in Sampler.samplePrompts(model: model, tokenizer: tokenizer) {
-            print0("\(prompt)\(completion)")
+        // greedy, 16 tokens, prompt = [BOS] + text (§7.3); its own RNG so training state is untouched
+        var rng = RNG(seed: 42)
+        for p in Sampling.prompts {
+            let toks = [tokenizer.bosId] + tokenizer.encodeOrdinary(p)
+            let out = Sampling.generate(model: model, prompts: [toks], maxTokens: 16, temperature: 0,
+                                        bosId: tokenizer.bosId, rng: &rng)[0]
+            print0(tokenizer.decode(Array(out.dropFirst())))
         }
     }
 

@@ -28,7 +28,6 @@ public struct TrainOptions: Sendable {
     public var seed = 42
     public var initFrom: String? = nil
     public var keepLast = -1
-    public var userConfig: [String: String] = [:]
 
     public init() {}
 
@@ -98,21 +97,29 @@ public struct TrainOptions: Sendable {
         o.checkpointsDir = f.string("checkpoints-dir"); o.bundleDir = f.string("bundle-dir")
         o.threads = try f.int("threads"); o.seed = try f.int("seed")
         o.initFrom = f.optionalString("init-from"); o.keepLast = try f.int("keep-last")
-        o.userConfig = f.userConfig
         guard o.depth > 0, o.maxSeqLen > 0, o.deviceBatchSize > 0 else {
             throw NanoChatError("base_train: --depth, --max-seq-len and --device-batch-size must be positive")
         }
         return o
     }
 
-    /// user_config for the meta file: values typed like Python's argparse would give them.
+    /// user_config for the meta file: every option under nanochat's argparse name (§6), typed.
     public var userConfigJSON: JSONValue {
-        .object(userConfig.keys.sorted().map { k in
-            let v = userConfig[k]!
-            if v == "None" || v.isEmpty { return (k, .null) }
-            if let i = Int(v) { return (k, .int(i)) }
-            if let d = Double(v) { return (k, .double(d)) }
-            return (k, .string(v))
-        })
+        func opt(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+        return .object([
+            ("run", .string(run)), ("device_type", .string("cpu")), ("depth", .int(depth)), ("aspect_ratio", .int(aspectRatio)),
+            ("head_dim", .int(headDim)), ("max_seq_len", .int(maxSeqLen)), ("window_pattern", .string(windowPattern)),
+            ("num_iterations", .int(numIterations)), ("target_flops", .double(targetFlops)),
+            ("target_param_data_ratio", .double(targetParamDataRatio)), ("device_batch_size", .int(deviceBatchSize)),
+            ("total_batch_size", .int(totalBatchSize)), ("embedding_lr", .double(embeddingLr)),
+            ("unembedding_lr", .double(unembeddingLr)), ("weight_decay", .double(weightDecay)),
+            ("matrix_lr", .double(matrixLr)), ("scalar_lr", .double(scalarLr)), ("warmup_steps", .int(warmupSteps)),
+            ("warmdown_ratio", .double(warmdownRatio)), ("final_lr_frac", .double(finalLrFrac)),
+            ("resume_from_step", resumeFromStep == Int.max ? .string("last") : .int(resumeFromStep)),
+            ("eval_every", .int(evalEvery)), ("eval_tokens", .int(evalTokens)), ("core_metric_every", .int(coreMetricEvery)),
+            ("core_metric_max_per_task", .int(coreMetricMaxPerTask)), ("sample_every", .int(sampleEvery)),
+            ("save_every", .int(saveEvery)), ("model_tag", opt(modelTag)), ("data_dir", .string(dataDir)),
+            ("threads", .int(threads)), ("seed", .int(seed)), ("init_from", opt(initFrom)), ("keep_last", .int(keepLast)),
+        ])
     }
 }
