@@ -76,10 +76,12 @@ final class OptimPropertyTests: XCTestCase {
         }
     }
 
-    /// (2) Two identical 5-step runs over the menagerie are bitwise equal.
+    /// (2) Two identical 5-step runs over the menagerie are bitwise equal — also between the pooled
+    /// job schedule and the group-by-group one.
     func testDeterministic() {
-        func run() -> [UInt32] {
+        func run(pooled: Bool = true) -> [UInt32] {
             let (opt, _, total) = OptimTestKit.menagerieOptimizer()
+            opt.pooled = pooled
             let p = FlatBuffer(count: total), g = FlatBuffer(count: total)
             var rng = RNG(seed: 7)
             rng.fillNormal(p.ptr, total, std: 0.1)
@@ -89,7 +91,9 @@ final class OptimPropertyTests: XCTestCase {
             }
             return OptimTestKit.bits(p)
         }
-        XCTAssertEqual(run(), run())
+        let a = run()
+        XCTAssertEqual(a, run())
+        XCTAssertEqual(a, run(pooled: false))
     }
 
     /// (3) 50 steps on ‖p − t‖² from a +0.1 offset: every tensor's distance halves at least, stays finite.

@@ -44,14 +44,11 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(s.muonWeightDecay(1000, base: 0.2), 0, accuracy: 1e-15)
     }
 
-    func testFlopsAndScalingCounts() {
-        let d12 = ScalingCounts(layout: ParameterLayout(config: .fromDepth(12)))
-        XCTAssertEqual(d12.transformerMatrices, 84_935_088)
-        XCTAssertEqual(d12.lmHead, 25_165_824)
-        let d6 = ScalingCounts(layout: ParameterLayout(config: .fromDepth(6, headDim: 64)))
-        XCTAssertEqual(d6.transformerMatrices, 10_617_048)
-        XCTAssertEqual(ScalingCounts(layout: ParameterLayout(config: .fromDepth(24))).transformerMatrices, 679_478_976)
-        XCTAssertEqual(ScalingCounts.flopsPerToken(config: .fromDepth(24)), 4_775_225_616)
+    func testScalingCountsUsedByTransfer() throws {
+        XCTAssertEqual(try HyperParams.resolve(config: .fromDepth(12)).scalingParams, 84_935_088 + 25_165_824)
+        XCTAssertEqual(try HyperParams.resolve(config: .fromDepth(6, headDim: 64), headDim: 64).scalingParams,
+                       10_617_048 + 12_582_912)
+        XCTAssertEqual(try HyperParams.resolve(config: .fromDepth(24)).flopsPerToken, 4_775_225_616)
     }
 
     func testTransferWorkedExamples() throws {
@@ -83,7 +80,7 @@ final class ScheduleTests: XCTestCase {
     func testHorizonPrecedence() throws {
         let c = GPTConfig.fromDepth(12)
         XCTAssertEqual(try HyperParams.resolve(config: c, numIterations: 7, targetFlops: 1e18).numIterations, 7)
-        let fpt = ScalingCounts.flopsPerToken(config: c)
+        let fpt = c.flopsPerToken
         let viaFlops = try HyperParams.resolve(config: c, targetFlops: 1e18)
         XCTAssertEqual(viaFlops.numIterations, pythonRound(1e18 / (fpt * Double(1 << 19))))
         // num_iterations given: target_tokens and wd scaling are still computed

@@ -48,6 +48,15 @@ public enum BLAS {
               beta: accumulate ? 1 : 0, C: C, ldc: N)
     }
 
+    /// Symmetric Gram matrix, full (both triangles) in C[N,N]: `A·Aᵀ` for A [N,K], or `Aᵀ·A` for A [K,N]
+    /// when `transA`. ssyrk does half a GEMM's work (Muon's Polar Express lives on these).
+    public static func gram(_ C: UnsafeMutablePointer<Float>, _ A: UnsafePointer<Float>, N: Int, K: Int, transA: Bool = false) {
+        if N == 0 { return }
+        cblas_ssyrk(CblasRowMajor, CblasUpper, transA ? CblasTrans : CblasNoTrans, Int32(N), Int32(K), 1, A,
+                    Int32(transA ? N : K), 0, C, Int32(N))
+        for i in 1..<max(N, 1) { for j in 0..<i { C[i * N + j] = C[j * N + i] } }   // mirror upper → lower
+    }
+
     /// Measured fp32 sgemm peak (GFLOP/s) at the current thread count: a few ~0.1 s 1024² GEMMs, best kept.
     /// Used as the denominator of MFU.
     public static func measurePeakGFLOPS(seconds: Double = 0.6) -> Double {

@@ -24,10 +24,12 @@ public struct HyperParams: Sendable, Equatable {
                                numIterations: Int = -1, targetFlops: Double = -1,
                                unembeddingLr: Double = 0.008, embeddingLr: Double = 0.3, matrixLr: Double = 0.02,
                                scalarLr: Double = 0.5, weightDecay: Double = 0.28) throws -> HyperParams {
-        let scaling = ScalingCounts(layout: ParameterLayout(config: config)).scaling
+        // scaling params = transformer_matrices + lm_head (§2.5), from the model's §1.9 counts
+        func scalingOf(_ c: GPTConfig) -> Int { let d = c.scalingParams; return d["transformer_matrices"]! + d["lm_head"]! }
+        let scaling = scalingOf(config)
         let ref = GPTConfig.fromDepth(12, aspectRatio: aspectRatio, headDim: headDim, maxSeqLen: config.sequenceLen,
                                       vocabSize: config.vocabSize, windowPattern: config.windowPattern)
-        let refScaling = ScalingCounts(layout: ParameterLayout(config: ref)).scaling
+        let refScaling = scalingOf(ref)
         let targetTokens = Int(targetParamDataRatio * Double(scaling))
         let dRef = targetParamDataRatio * Double(refScaling)
         let bRef = Double(referenceBatch)
@@ -41,7 +43,7 @@ public struct HyperParams: Sendable, Equatable {
         guard B > 0 else { throw NanoChatError("--total-batch-size must be positive or -1 (auto), got \(totalBatchSize)") }
         let batchLrScale = B == referenceBatch ? 1.0 : pow(Double(B) / bRef, 0.5)
         let wdScaled = weightDecay * (Double(B) / bRef).squareRoot() * (dRef / Double(targetTokens))
-        let fpt = ScalingCounts.flopsPerToken(config: config)
+        let fpt = config.flopsPerToken
         let iters: Int
         if numIterations > 0 {
             iters = numIterations

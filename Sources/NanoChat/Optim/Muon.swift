@@ -42,10 +42,19 @@ enum Muon {
         let cnt = m * n
         var x = ws.x
         // Nesterov momentum via two lerps: buf ← lerp(buf, G, 1−μ); g ← lerp(G, buf, μ)
-        for i in 0..<cnt {
+        var i = 0
+        while i + 8 <= cnt {
+            let gi = SIMD8<Float>.load(g + i)
+            let bi = lerp(SIMD8<Float>.load(buf + i), gi, s.oneMinusMu)
+            bi.store(buf + i)
+            lerp(gi, bi, s.mu).store(x + i)
+            i += 8
+        }
+        while i < cnt {
             let bi = lerp(buf[i], g[i], s.oneMinusMu)
             buf[i] = bi
             x[i] = lerp(g[i], bi, s.mu)
+            i += 1
         }
         // MuonEq: scale every row to the RMS row norm ‖X‖_F/√m
         var total = 0.0
@@ -70,10 +79,18 @@ enum Muon {
         normuon(x: x, s2: s2, m: m, n: n, w2: s.w2, ws)
         // cautious weight decay (mask from the pre-update p) + update
         let lr = s.lr, lrwd = s.lrwd
-        for i in 0..<cnt {
+        i = 0
+        while i + 8 <= cnt {
+            let gi = SIMD8<Float>.load(x + i), pi = SIMD8<Float>.load(p + i)
+            let decay = (lrwd * pi).replacing(with: 0, where: gi * pi .< 0)
+            (pi - (lr * gi + decay)).store(p + i)
+            i += 8
+        }
+        while i < cnt {
             let gi = x[i], pi = p[i]
             let decay: Float = gi * pi >= 0 ? lrwd * pi : 0
             p[i] = pi - (lr * gi + decay)
+            i += 1
         }
     }
 

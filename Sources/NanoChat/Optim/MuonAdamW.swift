@@ -36,9 +36,11 @@ public final class MuonAdamW {
     public internal(set) var stepCount: Int = 0
     public let rank: Int
     public let worldSize: Int
-    /// Run a Muon group's matrices in parallel with single-threaded BLAS (true) or one matrix at a time
-    /// with multi-threaded BLAS (false). nil = pick per group: parallel when K ≥ threads.
-    public var muonParallelMatrices: Bool? = nil
+    /// true (default): one pool of jobs — Muon matrices (largest first, single-threaded BLAS each) and
+    /// AdamW slices — shared by all workers, so memory-bound AdamW overlaps compute-bound Muon.
+    /// false: group by group (AdamW slices in parallel; a Muon group's matrices in parallel when K ≥
+    /// threads, else one at a time with multi-threaded BLAS). Kept for benchmarking.
+    public var pooled = true
 
     /// Where each AdamW tensor's moments live.
     struct AdamSlot { let entry: ParamEntry; let state: Int }
@@ -57,6 +59,8 @@ public final class MuonAdamW {
     let muonPlans: [MuonPlan?]         // per group; nil for AdamW groups
     let adamExpAvg: FlatBuffer, adamExpAvgSq: FlatBuffer
     let muonMomentum: FlatBuffer, muonSecond: FlatBuffer
+    let jobs: [Job]
+    var workspaceCache: [Muon.Workspace] = []
 
     public convenience init(layout: ParameterLayout, config: GPTConfig, unembeddingLr: Double = 0.004,
                             embeddingLr: Double = 0.2, matrixLr: Double = 0.02, weightDecay: Double = 0.0,
@@ -103,6 +107,7 @@ public final class MuonAdamW {
         }
         adamSlots = adam
         muonPlans = plans
+        jobs = Self.makeJobs(adamSlots: adam, muonPlans: plans)
         adamExpAvg = FlatBuffer(count: adamOff)
         adamExpAvgSq = FlatBuffer(count: adamOff)
         muonMomentum = FlatBuffer(count: momOff)
@@ -120,48 +125,12 @@ public final class MuonAdamW {
         }
     }
 
-    /// One optimizer step over all groups in order. Does not zero `grads`.
+    /// One optimizer step over all groups. Does not zero `grads`. Every tensor's update depends only on
+    /// its own data, so the work is cut into jobs (see OptimizerJobs.swift) that run on `Threads.count`
+    /// workers; the result is the same as running the groups in order.
     public func step(params: FlatBuffer, grads: FlatBuffer) {
         precondition(params.count >= totalCount && grads.count >= totalCount, "optimizer: buffers smaller than the layout")
         stepCount += 1
-        for (gi, g) in groups.enumerated() {
-            switch g.kind {
-            case .adamw:
-                let s = AdamW.Scalars(lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps,
-                                      weightDecay: g.weightDecay, step: stepCount)
-                for slot in adamSlots[gi] {
-                    let e = slot.entry
-                    AdamW.updateParallel(p: params.ptr + e.offset, g: grads.ptr + e.offset,
-                                         m: adamExpAvg.ptr + slot.state, v: adamExpAvgSq.ptr + slot.state,
-                                         count: e.count, s)
-                }
-            case .muon:
-                muonStep(muonPlans[gi]!, g, params: params, grads: grads)
-            }
-        }
-    }
-
-    private func muonStep(_ plan: MuonPlan, _ g: Group, params: FlatBuffer, grads: FlatBuffer) {
-        let m = plan.m, n = plan.n, K = plan.entries.count
-        let s = Muon.Scalars(lr: g.lr, momentum: g.momentum, beta2: g.beta2, weightDecay: g.weightDecay,
-                             nsSteps: g.nsSteps, m: m, n: n)
-        let threads = Threads.count
-        let parallel = muonParallelMatrices ?? (K >= threads)
-        func run(_ range: Range<Int>) {
-            let ws = Muon.Workspace(maxMN: m * n, maxS: min(m, n), maxDim: max(m, n))
-            for k in range {
-                let e = plan.entries[k]
-                Muon.update(p: params.ptr + e.offset, g: grads.ptr + e.offset,
-                            buf: muonMomentum.ptr + plan.momentum + k * m * n,
-                            s2: muonSecond.ptr + plan.second + k * plan.secondLen, m: m, n: n, s, ws)
-            }
-        }
-        if parallel && threads > 1 && K > 1 {
-            BLAS.setThreads(1)
-            Threads.parallelFor(K) { run($0) }
-            BLAS.setThreads(threads)
-        } else {
-            run(0..<K)
-        }
+        if pooled { runPooled(params: params, grads: grads) } else { runByGroup(params: params, grads: grads) }
     }
 }

@@ -1,5 +1,5 @@
 /// Polar Express (§2.2): five quintic iterations that push every singular value of X towards 1.
-/// The matmuls go through BLAS; `a·X + …` is folded into the GEMM's beta.
+/// The matmuls go through BLAS (the symmetric ones as ssyrk); `a·X + …` is folded into the GEMM's beta.
 enum PolarExpress {
     /// (a, b, c) per iteration, nanochat's `polar_express_coeffs` (Python floats, used as fp32 scalars).
     static let coefficients: [(Double, Double, Double)] = [
@@ -21,11 +21,11 @@ enum PolarExpress {
         for (ca, cb, cc) in coefficients.prefix(steps) {
             let fa = Float(ca), fb = Float(cb), fc = Float(cc)
             if tall {
-                BLAS.matmulTN(a, x, x, M: n, N: n, K: m)          // A = XᵀX
+                BLAS.gram(a, x, N: n, K: m, transA: true)         // A = XᵀX
             } else {
-                BLAS.matmulNT(a, x, x, M: m, N: m, K: n)          // A = XXᵀ
+                BLAS.gram(a, x, N: m, K: n)                       // A = XXᵀ
             }
-            BLAS.matmulNN(b, a, a, M: s, N: s, K: s)              // A·A
+            BLAS.gram(b, a, N: s, K: s)                           // A·A = A·Aᵀ (A symmetric)
             for i in 0..<(s * s) { b[i] = fb * a[i] + fc * b[i] } // B = b·A + c·(A·A)
             for i in 0..<(m * n) { y[i] = fa * x[i] }
             if tall {   // X ← a·X + X·B

@@ -1,0 +1,141 @@
+import Foundation
+
+extension MuonAdamW {
+    /// One unit of a step: a slice of one AdamW tensor, or one Muon matrix.
+    enum Job {
+        case adamw(group: Int, slot: Int, range: Range<Int>)
+        case muon(group: Int, k: Int)
+    }
+
+    /// Floats per AdamW job: 1 MiB per stream, a few ms of memory traffic.
+    static let adamChunk = 1 << 18
+
+    /// Muon matrices by decreasing cost (largest-first keeps the workers balanced), then AdamW slices.
+    static func makeJobs(adamSlots: [[AdamSlot]], muonPlans: [MuonPlan?]) -> [Job] {
+        var muon: [(cost: Int, job: Job)] = []
+        var adam: [Job] = []
+        for (gi, plan) in muonPlans.enumerated() {
+            if let p = plan {
+                for k in p.entries.indices { muon.append((p.m * p.n * min(p.m, p.n), .muon(group: gi, k: k))) }
+            } else {
+                for (si, slot) in adamSlots[gi].enumerated() {
+                    var lo = 0
+                    while lo < slot.entry.count {
+                        let hi = min(slot.entry.count, lo + adamChunk)
+                        adam.append(.adamw(group: gi, slot: si, range: lo..<hi))
+                        lo = hi
+                    }
+                }
+            }
+        }
+        // stable: equal-cost matrices keep model order
+        let sorted = muon.enumerated().sorted { ($0.element.cost, -$0.offset) > ($1.element.cost, -$1.offset) }
+        return sorted.map(\.element.job) + adam
+    }
+
+    /// Per-worker scratch, kept across steps (at d20 a c_fc workspace is ~30 MB; re-faulting it every
+    /// step would cost more than the allocation suggests).
+    func workspaces(_ n: Int) -> [Muon.Workspace] {
+        while workspaceCache.count < n { workspaceCache.append(makeWorkspace()) }
+        return workspaceCache
+    }
+
+    /// Scratch big enough for any Muon matrix of this optimizer.
+    func makeWorkspace() -> Muon.Workspace {
+        let plans = muonPlans.compactMap { $0 }
+        return Muon.Workspace(maxMN: plans.map { $0.m * $0.n }.max() ?? 0, maxS: plans.map { min($0.m, $0.n) }.max() ?? 0,
+                              maxDim: plans.map { max($0.m, $0.n) }.max() ?? 0)
+    }
+
+    /// Per-group fp32 scalars for this step.
+    func stepScalars() -> (adam: [AdamW.Scalars?], muon: [Muon.Scalars?]) {
+        let adam = groups.map { g in
+            g.kind == .adamw ? AdamW.Scalars(lr: g.lr, beta1: g.betas[0], beta2: g.betas[1], eps: g.eps,
+                                             weightDecay: g.weightDecay, step: stepCount) : nil
+        }
+        let muon = groups.indices.map { gi -> Muon.Scalars? in
+            guard let p = muonPlans[gi] else { return nil }
+            let g = groups[gi]
+            return Muon.Scalars(lr: g.lr, momentum: g.momentum, beta2: g.beta2, weightDecay: g.weightDecay,
+                                nsSteps: g.nsSteps, m: p.m, n: p.n)
+        }
+        return (adam, muon)
+    }
+
+    @inline(__always)
+    func run(_ job: Job, _ adamS: [AdamW.Scalars?], _ muonS: [Muon.Scalars?], params: FlatBuffer, grads: FlatBuffer,
+             _ ws: Muon.Workspace) {
+        switch job {
+        case let .adamw(gi, si, r):
+            let slot = adamSlots[gi][si]
+            let o = slot.entry.offset + r.lowerBound, so = slot.state + r.lowerBound
+            AdamW.update(p: params.ptr + o, g: grads.ptr + o, m: adamExpAvg.ptr + so, v: adamExpAvgSq.ptr + so,
+                         count: r.count, adamS[gi]!)
+        case let .muon(gi, k):
+            let p = muonPlans[gi]!
+            let e = p.entries[k]
+            Muon.update(p: params.ptr + e.offset, g: grads.ptr + e.offset, buf: muonMomentum.ptr + p.momentum + k * p.m * p.n,
+                        s2: muonSecond.ptr + p.second + k * p.secondLen, m: p.m, n: p.n, muonS[gi]!, ws)
+        }
+    }
+
+    /// All jobs from one shared queue; BLAS single-threaded meanwhile (each worker runs its own GEMMs).
+    func runPooled(params: FlatBuffer, grads: FlatBuffer) {
+        let (adamS, muonS) = stepScalars()
+        let workers = min(Threads.count, jobs.count)
+        let ws = workspaces(max(1, workers))
+        if workers <= 1 {
+            for job in jobs { run(job, adamS, muonS, params: params, grads: grads, ws[0]) }
+            return
+        }
+        let queue = JobQueue(count: jobs.count)
+        BLAS.setThreads(1)
+        Threads.parallelFor(workers) { r in   // one index per worker
+            while let j = queue.next() { run(jobs[j], adamS, muonS, params: params, grads: grads, ws[r.lowerBound]) }
+        }
+        BLAS.setThreads(Threads.count)
+    }
+
+    /// Group by group (the straightforward schedule; see `pooled`).
+    func runByGroup(params: FlatBuffer, grads: FlatBuffer) {
+        let (adamS, muonS) = stepScalars()
+        let threads = Threads.count
+        for gi in groups.indices {
+            if let s = adamS[gi] {
+                for slot in adamSlots[gi] {
+                    let e = slot.entry
+                    AdamW.updateParallel(p: params.ptr + e.offset, g: grads.ptr + e.offset, m: adamExpAvg.ptr + slot.state,
+                                         v: adamExpAvgSq.ptr + slot.state, count: e.count, s)
+                }
+                continue
+            }
+            let K = muonPlans[gi]!.entries.count
+            let ws = workspaces(threads)
+            if threads > 1 && K >= threads {
+                BLAS.setThreads(1)
+                Threads.parallelFor(threads) { r in   // worker w takes matrices w, w+threads, …
+                    for k in stride(from: r.lowerBound, to: K, by: threads) {
+                        run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws[r.lowerBound])
+                    }
+                }
+                BLAS.setThreads(threads)
+            } else {
+                for k in 0..<K { run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws[0]) }
+            }
+        }
+    }
+}
+
+/// Hands out job indices 0..<count to concurrent workers.
+final class JobQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cursor = 0
+    private let count: Int
+    init(count: Int) { self.count = count }
+    func next() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard cursor < count else { return nil }
+        cursor += 1
+        return cursor - 1
+    }
+}
