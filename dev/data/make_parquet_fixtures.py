@@ -63,3 +63,21 @@ for name, texts in files.items():
     meta[name] = {"row_groups": [f.metadata.row_group(i).num_rows for i in range(f.num_row_groups)], "list": key}
 json.dump({"lists": lists, "files": meta}, open(os.path.join(out, "expected.json"), "w"), ensure_ascii=False)
 for n in sorted(os.listdir(out)): print(n, os.path.getsize(os.path.join(out, n)))
+
+# Digest of the loader_bestfit shards (written by nanochat's settings): per row group, the row count and
+# FNV-1a 64 of the UTF-8 texts joined by "\x00", so the Swift reader can be checked on every row.
+def fnv1a(b):
+    h = 0xcbf29ce484222325
+    for x in b:
+        h ^= x; h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+lb = os.path.join(out, "..", "loader_bestfit")
+digest = {}
+for name in ["shard_00000.parquet", "shard_00001.parquet"]:
+    f = pq.ParquetFile(os.path.join(lb, name))
+    rgs = []
+    for i in range(f.num_row_groups):
+        texts = f.read_row_group(i).column("text").to_pylist()
+        rgs.append({"rows": len(texts), "fnv": str(fnv1a("\x00".join(texts).encode("utf-8"))), "first": texts[0][:60]})
+    digest[name] = rgs
+json.dump(digest, open(os.path.join(out, "loader_bestfit_digest.json"), "w"), ensure_ascii=False)

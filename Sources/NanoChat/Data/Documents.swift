@@ -75,8 +75,8 @@ public final class DocumentSource: @unchecked Sendable {
         let nVal = isSingleFile ? (total >= 2 ? max(1, total / 100) : 0) : 0
         let keep = !isSingleFile ? 0..<total : (split == "val" ? (total - nVal)..<total : 0..<(total - nVal))
         for (i, n) in shard.rowGroupSizes.enumerated() {
-            let r = max(lo, keep.lowerBound)..<min(lo + n, keep.upperBound)
-            if !r.isEmpty { out.append(SplitRowGroup(physical: i, docs: (r.lowerBound - lo)..<(r.upperBound - lo))) }
+            let a = max(lo, keep.lowerBound), b = min(lo + n, keep.upperBound)
+            if a < b { out.append(SplitRowGroup(physical: i, docs: (a - lo)..<(b - lo))) }
             lo += n
         }
         lock.lock(); layouts[key] = out; lock.unlock()

@@ -92,9 +92,10 @@ public final class ParquetFile {
         guard start >= 4, cc.totalCompressedSize >= 0, start + cc.totalCompressedSize <= fileSize - 8 else {
             throw ThriftError(message: "column chunk [\(start), +\(cc.totalCompressedSize)) outside the file")
         }
+        guard cc.numValues == rows else { throw ThriftError(message: "column chunk has \(cc.numValues) values for \(rows) rows") }
         let buf = try Self.pread(fd, offset: start, count: cc.totalCompressedSize)
         var texts: [String] = []
-        texts.reserveCapacity(cc.numValues)
+        texts.reserveCapacity(min(rows, 1 << 20))   // counts come from the file: never trust them for allocation
         var invalid = 0
         var dict: [String]? = nil
         var dictInvalid: [Bool] = []
@@ -107,6 +108,7 @@ public final class ParquetFile {
                 let h = try ParquetPageHeader(r.readStruct())
                 pos = r.pos
                 guard h.compressedSize <= all.count - pos else { throw ThriftError(message: "page runs past the column chunk") }
+                guard h.uncompressedSize <= 1 << 31 else { throw ThriftError(message: "page claims \(h.uncompressedSize) uncompressed bytes") }
                 let payload = UnsafeRawBufferPointer(rebasing: all[pos..<(pos + h.compressedSize)])
                 pos += h.compressedSize
                 switch h.type {
@@ -148,7 +150,7 @@ public final class ParquetFile {
                     }
                     let nonNull = leaf.maxDef == 0 ? h.numValues : defs.reduce(0) { $0 + ($1 == Int32(leaf.maxDef) ? 1 : 0) }
                     var vals: [String] = []
-                    vals.reserveCapacity(nonNull)
+                    vals.reserveCapacity(min(nonNull, 1 << 20))
                     try valuesData.withUnsafeBytes { p in
                         let v = UnsafeRawBufferPointer(rebasing: p[valuesStart...])
                         switch h.encoding {
@@ -205,7 +207,7 @@ public final class ParquetFile {
     /// Parquet's RLE / bit-packed hybrid encoding (levels and dictionary indices), `count` values.
     static func decodeHybrid(_ p: UnsafeRawBufferPointer, bitWidth: Int, count: Int) throws -> [Int32] {
         var out: [Int32] = []
-        out.reserveCapacity(count)
+        out.reserveCapacity(min(count, 1 << 20))
         var pos = 0
         let byteWidth = (bitWidth + 7) / 8
         let mask: UInt64 = bitWidth >= 64 ? ~0 : (1 << UInt64(bitWidth)) - 1
