@@ -1,6 +1,12 @@
 import NanoChat
 
-// Placeholder entry point of the skeleton; replaced by the issue that builds base_train.
+// Pretrain a base GPT: flags → BaseTrainer (Sources/NanoChat/Train) → log lines and checkpoints.
 runMain {
-    throw NanoChatError("base_train: not built yet")
+    let dist = Distributed.setup()
+    defer { dist.finalize() }
+    let flags = Flags(program: "base_train", summary: "Pretrain a nanochat GPT on CPU (MPI data parallel under mpirun).")
+    TrainOptions.declare(flags)
+    try flags.parse()
+    let trainer = try BaseTrainer(options: TrainOptions.from(flags), dist: dist)
+    try trainer.train()
 }

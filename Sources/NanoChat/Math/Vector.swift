@@ -95,7 +95,8 @@ func parallelDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int)
     q = q * x2 + F8(repeating: 1.18534705686654e-04)
     q = q * x2 + F8(repeating: 2.26843463243900e-03)
     q = q * x2 + F8(repeating: 4.89352518554385e-03)
-    return p / q
+    // clamping turns NaN into ±7.9; put NaN back so a diverged model shows a NaN loss instead of a finite one
+    return (p / q).replacing(with: x0, where: x0 .!= x0)
 }
 
 @inline(__always) func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }

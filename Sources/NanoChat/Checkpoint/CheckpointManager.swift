@@ -1,0 +1,116 @@
+import Foundation
+
+/// nanochat's checkpoint directory layout (§6), in safetensors:
+///   {dir}/model_{step:06d}.safetensors        weights, nanochat names (rank 0)
+///   {dir}/optim_{step:06d}_rank{r}.safetensors optimizer state
+///   {dir}/loader_{step:06d}_rank{r}.json       each rank's data-loader state (exact resume on N ranks)
+///   {dir}/meta_{step:06d}.json                 written LAST: a step counts as saved only once it exists
+/// Every file goes to a temporary name first and is renamed, so a crash mid-save leaves the previous
+/// checkpoint intact and the half-written step invisible.
+public enum CheckpointManager {
+    public static func stepName(_ step: Int) -> String { String(format: "%06d", step) }
+    public static func modelPath(_ dir: String, _ step: Int) -> String { Paths.join(dir, "model_\(stepName(step)).safetensors") }
+    public static func optimPath(_ dir: String, _ step: Int, rank: Int) -> String { Paths.join(dir, "optim_\(stepName(step))_rank\(rank).safetensors") }
+    public static func loaderPath(_ dir: String, _ step: Int, rank: Int) -> String { Paths.join(dir, "loader_\(stepName(step))_rank\(rank).json") }
+    public static func metaPath(_ dir: String, _ step: Int) -> String { Paths.join(dir, "meta_\(stepName(step)).json") }
+
+    /// Steps with a complete checkpoint (a meta file), ascending.
+    public static func completeSteps(_ dir: String) -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.compactMap { n -> Int? in
+            guard n.hasPrefix("meta_"), n.hasSuffix(".json") else { return nil }
+            return Int(n.dropFirst(5).dropLast(5))
+        }.sorted()
+    }
+
+    public static func lastStep(_ dir: String) throws -> Int {
+        guard let s = completeSteps(dir).last else { throw NanoChatError(file: dir, "no complete checkpoint (no meta_*.json)") }
+        return s
+    }
+
+    /// nanochat's default model tag: the largest `d<N>` directory, else the most recently modified one.
+    public static func resolveTag(_ checkpointsDir: String) throws -> String {
+        let fm = FileManager.default
+        let names = ((try? fm.contentsOfDirectory(atPath: checkpointsDir)) ?? []).filter {
+            var isDir: ObjCBool = false
+            return fm.fileExists(atPath: Paths.join(checkpointsDir, $0), isDirectory: &isDir) && isDir.boolValue
+        }
+        guard !names.isEmpty else { throw NanoChatError(file: checkpointsDir, "no checkpoints found (train a model with base_train first)") }
+        let depthTags = names.compactMap { n -> (Int, String)? in
+            guard n.hasPrefix("d"), let d = Int(n.dropFirst()) else { return nil }
+            return (d, n)
+        }
+        if let best = depthTags.max(by: { $0.0 < $1.0 }) { return best.1 }
+        func mtime(_ n: String) -> Date {
+            ((try? fm.attributesOfItem(atPath: Paths.join(checkpointsDir, n)))?[.modificationDate] as? Date) ?? .distantPast
+        }
+        return names.max { mtime($0) < mtime($1) }!
+    }
+
+    /// Writes one rank's files; rank 0 also writes the model and, after every rank is done, the meta.
+    public static func save(dir: String, step: Int, model: GPT, optimizer: MuonAdamW?, loaderState: JSONValue?,
+                            meta: JSONValue, dist: Distributed) throws {
+        try Paths.ensureDir(dir)
+        if dist.rank == 0 { try model.save(to: modelPath(dir, step)) }
+        // optimizer state is replicated across ranks today; every rank still writes its own shard file,
+        // so the layout already fits a sharded optimizer.
+        if let o = optimizer { try o.save(to: optimPath(dir, step, rank: dist.rank)) }
+        if let ls = loaderState { try atomicWrite(Data(ls.serialized().utf8), to: loaderPath(dir, step, rank: dist.rank)) }
+        dist.barrier()
+        if dist.rank == 0 { try atomicWrite(Data(meta.serialized().utf8), to: metaPath(dir, step)) }
+        dist.barrier()
+    }
+
+    public static func loadMeta(_ dir: String, _ step: Int) throws -> JSONValue {
+        let p = metaPath(dir, step)
+        guard let d = FileManager.default.contents(atPath: p) else { throw NanoChatError(file: p, "no such checkpoint meta file") }
+        let v = try JSONValue.parse(String(decoding: d, as: UTF8.self), file: p)
+        guard v["model_config"] != nil else { throw NanoChatError(file: p, "meta has no model_config") }
+        return v
+    }
+
+    public static func modelConfig(from meta: JSONValue, file: String) throws -> GPTConfig {
+        guard let mc = meta["model_config"] else { throw NanoChatError(file: file, "meta has no model_config") }
+        do { return try JSONDecoder().decode(GPTConfig.self, from: Data(mc.serialized().utf8)) }
+        catch { throw NanoChatError(file: file, "model_config is incomplete (\(error))") }
+    }
+
+    public static func loadLoaderState(_ dir: String, _ step: Int, rank: Int) throws -> JSONValue? {
+        let p = loaderPath(dir, step, rank: rank)
+        guard let d = FileManager.default.contents(atPath: p) else { return nil }
+        return try JSONValue.parse(String(decoding: d, as: UTF8.self), file: p)
+    }
+
+    /// Builds a model from `{dir}/meta_{step}.json` + `model_{step}.safetensors` (ours or PyTorch nanochat's).
+    public static func loadModel(dir: String, step: Int) throws -> (GPT, JSONValue) {
+        let meta = try loadMeta(dir, step)
+        let cfg = try modelConfig(from: meta, file: metaPath(dir, step))
+        let model = try GPT(config: cfg)
+        try model.load(from: SafetensorsFile(path: modelPath(dir, step)))
+        return (model, meta)
+    }
+
+    /// `base_checkpoints/{tag or largest d<N>}/`, step = given or last complete.
+    public static func loadModel(checkpointsDir: String = Paths.baseCheckpointsDir, modelTag: String?, step: Int?) throws
+        -> (model: GPT, meta: JSONValue, dir: String, step: Int) {
+        let tag = try modelTag ?? resolveTag(checkpointsDir)
+        let dir = Paths.join(checkpointsDir, tag)
+        guard Paths.exists(dir) else { throw NanoChatError(file: dir, "no such checkpoint directory") }
+        let s = try step ?? lastStep(dir)
+        let (m, meta) = try loadModel(dir: dir, step: s)
+        return (m, meta, dir, s)
+    }
+
+    /// Deletes all but the newest `keep` complete checkpoints (and any files of steps without meta older than them).
+    public static func prune(_ dir: String, keepLast keep: Int) {
+        guard keep > 0 else { return }
+        let steps = completeSteps(dir)
+        guard steps.count > keep else { return }
+        let doomed = Set(steps.dropLast(keep).map(stepName))
+        for n in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+            for s in doomed where n.contains("_\(s)") && !n.hasPrefix("meta_") { try? FileManager.default.removeItem(atPath: Paths.join(dir, n)) }
+        }
+        // meta last, mirroring the save order
+        for s in doomed { try? FileManager.default.removeItem(atPath: Paths.join(dir, "meta_\(s).json")) }
+    }
+}

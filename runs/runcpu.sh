@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole pipeline on one CPU box, small enough to finish in minutes (nanochat's runs/runcpu.sh, scaled):
+# setup → data → tokenizer → pretrain a d4 → evaluate it. Uses real shards when they are there
+# (or downloadable), otherwise the built-in generated corpus (announced as such).
+# Env: NANOCHAT_BASE_DIR (default ~/.cache/nanochat), DEPTH (4), STEPS (200), NPROC (1: >1 runs under mpirun).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash runs/setup.sh
+export NANOCHAT_BASE_DIR="${NANOCHAT_BASE_DIR:-$HOME/.cache/nanochat}"
+DEPTH="${DEPTH:-4}"; STEPS="${STEPS:-200}"; NPROC="${NPROC:-1}"
+BIN=.build/release
+
+# 1. data: nanochat's shards if reachable (8 train + val), else generated
+$BIN/dataset -n 8
+# 2. tokenizer (skipped when one exists)
+if [ ! -f "$NANOCHAT_BASE_DIR/tokenizer/tokenizer.tiktoken" ]; then
+    $BIN/tok_train --max-chars=2000000000 --vocab-size=32768
+fi
+$BIN/tok_train --eval
+# 3. pretrain
+LAUNCH=""
+if [ "$NPROC" -gt 1 ]; then LAUNCH="mpirun --allow-run-as-root --oversubscribe -n $NPROC"; fi
+$LAUNCH $BIN/base_train --depth="$DEPTH" --max-seq-len=512 --device-batch-size=8 --total-batch-size=$((4096 * NPROC)) \
+    --num-iterations="$STEPS" --eval-every=50 --eval-tokens=65536 --sample-every=100 --save-every=100
+# 4. evaluate: bpb, CORE (on the bundle when present), samples
+$BIN/base_eval --device-batch-size=8 --split-tokens=65536 --max-per-task=16
