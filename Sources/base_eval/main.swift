@@ -1,6 +1,64 @@
+import Foundation
 import NanoChat
 
-// Placeholder entry point of the skeleton; replaced by the issue that builds base_eval.
+// base_eval: evaluate a base checkpoint (§5.3) — samples, bits per byte on train/val, the CORE benchmark;
+// or, with --text=FILE, the bits per byte of one text file.
+let flags = Flags(program: "base_eval", summary: "Evaluate a base model: samples, bits per byte (train/val), CORE; or the bpb of a text file.")
+// What to run
+flags.define("eval", "core,bpb,sample", "comma-separated evaluations: core, bpb, sample")
+flags.define("text", "", "bits per byte of this UTF-8 file as one document (only this unless --eval is also given)")
+// Which model
+flags.define("model-tag", "", "checkpoint directory under base_checkpoints (default: the largest d<N>)")
+flags.define("step", "", "checkpoint step (default: the last)")
+flags.define("checkpoints-dir", "", "default $NANOCHAT_BASE_DIR/base_checkpoints")
+flags.define("tokenizer-dir", "", "default $NANOCHAT_BASE_DIR/tokenizer")
+// Evaluation sizes and data
+flags.define("max-per-task", "-1", "examples per CORE task (-1 = all)")
+flags.define("device-batch-size", "32", "rows per forward for bits per byte")
+flags.define("split-tokens", "40*524288", "tokens per split for bits per byte (rounded down to a multiple of B·T·ranks)")
+flags.define("bundle-dir", "", "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle)")
+flags.define("data-dir", "", "pretraining shards for bits per byte (default $NANOCHAT_BASE_DIR/base_data)")
+flags.define("threads", "0", "threads (0 = all cores, divided among the ranks of this node)")
+flags.define("device-type", "", "accepted for nanochat compatibility; always CPU")
+
 runMain {
-    throw NanoChatError("base_eval: not built yet")
+    try flags.parse()
+    let dist = Distributed.setup()
+    let threads = try flags.int("threads")
+    Threads.configure(threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount / dist.localSize))
+
+    var o = BaseEval.Options()
+    o.modes = try BaseEval.Options.parseModes(flags.string("eval"))
+    o.textFile = flags.optionalString("text")
+    if o.textFile != nil && !flags.isSet("eval") { o.modes = [] }
+    o.maxPerTask = try flags.int("max-per-task")
+    o.deviceBatchSize = try flags.int("device-batch-size")
+    o.splitTokens = try flags.int("split-tokens")
+    o.bundleDir = flags.optionalString("bundle-dir") ?? Paths.evalBundleDir
+    let dataDir = flags.optionalString("data-dir") ?? Paths.baseDataDir
+
+    let tokDir = flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir
+    let tokenizer = try BaseEval.loadTokenizer(directory: tokDir)
+    let ckpt = try CheckpointManager.loadModel(checkpointsDir: flags.optionalString("checkpoints-dir") ?? Paths.baseCheckpointsDir,
+                                               modelTag: flags.optionalString("model-tag"), step: try flags.optionalInt("step"))
+    let model = ckpt.model
+    if o.modes.contains("core") && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) && !flags.isSet("eval") {
+        print0("No CORE task bundle at \(o.bundleDir) (core.yaml missing): skipping CORE; pass --bundle-dir=DIR to run it")
+        o.modes.remove("core")
+    } else if o.modes.contains("core") && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) {
+        throw NanoChatError(file: o.bundleDir, "no CORE task bundle (core.yaml missing): pass --bundle-dir=DIR (nanochat's eval_bundle, or a flat core.yaml directory like ../shared/data/core) or leave core out of --eval")
+    }
+    if o.modes.contains("bpb") && !Paths.exists(dataDir) {
+        if flags.isSet("eval") { throw NanoChatError(file: dataDir, "no pretraining data for bits per byte: pass --data-dir=DIR or leave bpb out of --eval") }
+        print0("No pretraining data at \(dataDir): skipping bits per byte; pass --data-dir=DIR to run it")
+        o.modes.remove("bpb")
+    }
+    print0("Evaluating model: base_model (step \(ckpt.step)) from \(ckpt.dir) | Modes: \(o.modes.sorted().joined(separator: ","))\(o.textFile.map { " | text: \($0)" } ?? "")")
+    _ = try BaseEval.run(model: model, tokenizer: tokenizer, step: ckpt.step, options: o, dist: dist) { split, B, T in
+        let source = try DocumentSource(path: dataDir)
+        let loader = try DataLoader(tokenizer: tokenizer, source: source, B: B, T: T, split: split,
+                                    rank: dist.rank, worldSize: dist.worldSize)
+        return { let b = try loader.next(); return (b.inputs, b.targets) }
+    }
+    dist.finalize()
 }
