@@ -42,9 +42,11 @@ extension MuonAdamW {
         guard let step = f.metadata["step"].flatMap({ Int($0) }), step >= 0 else {
             throw NanoChatError(file: path, "missing or bad 'step' in metadata")
         }
-        guard let ws = f.metadata["world_size"].flatMap({ Int($0) }), let rk = f.metadata["rank"].flatMap({ Int($0) }),
-              ws == worldSize, rk == rank else {
-            throw NanoChatError(file: path, "saved for rank \(f.metadata["rank"] ?? "?") of \(f.metadata["world_size"] ?? "?"), this is rank \(rank) of \(worldSize) (resume needs the same world size)")
+        // Every rank holds the full (replicated) state today, so a file from any rank of any world size is
+        // valid here: this is what lets a run resume on a different number of ranks. rank/world_size stay in
+        // the metadata for a future sharded optimizer, which will have to re-shard on load.
+        guard f.metadata["world_size"].flatMap({ Int($0) }) != nil, f.metadata["rank"].flatMap({ Int($0) }) != nil else {
+            throw NanoChatError(file: path, "missing or bad 'rank'/'world_size' in metadata")
         }
         guard let gj = f.metadata["param_groups"], let saved = try? JSONDecoder().decode([Group].self, from: Data(gj.utf8)) else {
             throw NanoChatError(file: path, "missing or malformed 'param_groups' in metadata")

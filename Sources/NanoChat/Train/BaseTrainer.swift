@@ -42,7 +42,11 @@ public final class BaseTrainer {
         tokenizer = try Tokenizer.load(directory: o.tokenizerDir)
 
         // Data: real shards if present, else the built-in generated corpus (announced by the generator)
-        if dist.rank == 0 { _ = try GeneratedCorpus.ensure(dataDir: o.dataDir) }
+        // (only for a directory: the default one may be created; a path the user typed must exist)
+        var isDir: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: o.dataDir, isDirectory: &isDir)
+        if !exists && o.dataDir != Paths.baseDataDir { throw NanoChatError(file: o.dataDir, "no such data directory or file") }
+        if dist.rank == 0 && (!exists || isDir.boolValue) { _ = try GeneratedCorpus.ensure(dataDir: o.dataDir) }
         dist.barrier()
         source = try DocumentSource(path: o.dataDir)
 
