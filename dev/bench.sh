@@ -10,7 +10,8 @@ swift build -c release 2>&1 | tail -1
 export NANOCHAT_BASE_DIR="${BENCH_BASE_DIR:-/tmp/nanochat-bench}"
 BIN=.build/release
 THREADS="${THREADS:-0}"
-[ -d "$NANOCHAT_BASE_DIR/base_data" ] || $BIN/dataset -n 8 >/dev/null 2>&1 || true
+# real text (the shared books) so the tokenizer reaches the full 32768 vocab; else nanochat's shards / generated
+bash runs/books_data.sh "$NANOCHAT_BASE_DIR/base_data" || $BIN/dataset -n 8 >/dev/null 2>&1 || true
 if [ ! -f "$NANOCHAT_BASE_DIR/tokenizer/tokenizer.tiktoken" ]; then
     $BIN/tok_train --vocab-size=32768 | tail -2
 fi
@@ -26,16 +27,15 @@ for c in "${configs[@]}"; do
     log=$(mktemp)
     $BIN/base_train $args --max-seq-len=512 --window-pattern=L --eval-every=-1 --sample-every=-1 --core-metric-every=-1 \
         --threads="$THREADS" --model-tag="bench_$c" --checkpoints-dir=/tmp/nanochat-bench-ckpt > "$log"
-    awk -v cfg="$c" -v args="$args" '
+    # median dt over steps >= 3, via sort (portable awk has no asort)
+    med=$(awk '/^step / { split($2, ss, "/"); if (ss[1] + 0 >= 3) { n = split($0, f, "|"); for (i = 1; i <= n; i++) if (f[i] ~ /dt:/) { v = f[i]; gsub(/[^0-9.]/, "", v); print v } } }' "$log" \
+          | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2 }')
+    awk -v cfg="$c" -v args="$args" -v m="$med" '
         /Estimated FLOPs per token/ { fpt = $NF }
         /Measured fp32 sgemm peak/ { for (i = 1; i <= NF; i++) if ($i == "peak:") peak = $(i+1) }
-        /^step / { split($0, f, "|"); s = $2; split(s, ss, "/"); st = ss[1] + 0
-                   if (st >= 3) { for (i in f) if (f[i] ~ /dt:/) { v = f[i]; gsub(/[^0-9.]/, "", v); dts[n++] = v }
-                                  for (i in f) if (f[i] ~ /tok\/sec/) { } } }
         /^Peak memory \(RSS\):/ { rss = $(NF-1) " " $NF }
         /Tokens \/ micro-batch/ { for (i = 1; i <= NF; i++) if ($i == "batch:") { tb = $(i+1); gsub(",", "", tb) } }
         END {
-            asort(dts); m = (n % 2) ? dts[(n+1)/2] : (dts[n/2] + dts[n/2+1]) / 2
             tps = tb / (m / 1000); gf = fpt * tps / 1e9
             printf "%-4s %10.1f %10.0f %10.1f %8.1f %10s  %s\n", cfg, m, tps, gf, 100 * gf / peak, rss, args
         }' "$log"

@@ -12,22 +12,7 @@ BIN=.build/release
 
 # 1. data (once): real books from ../shared when present (packed into 8 .txt shards, one document per
 #    paragraph, the last shard is val); else nanochat's shards (downloaded), or the generated corpus offline
-DATA="$NANOCHAT_BASE_DIR/base_data"
-BOOKS="${BOOKS:-../shared/data/text/gutenberg_children}"
-if [ -z "$(ls "$DATA" 2>/dev/null)" ]; then
-    if [ -d "$BOOKS" ]; then
-        mkdir -p "$DATA"
-        i=0
-        find "$BOOKS" -name '*.txt' | sort | while read -r f; do
-            shard="$DATA/books_$(printf %05d $((i % 8))).txt"
-            cat "$f" >> "$shard"; printf '\n\n' >> "$shard"
-            i=$((i + 1))
-        done
-        echo "data: packed $(find "$BOOKS" -name '*.txt' | wc -l) books from $BOOKS into 8 shards in $DATA"
-    else
-        $BIN/dataset -n 8
-    fi
-fi
+bash runs/books_data.sh "$NANOCHAT_BASE_DIR/base_data" || $BIN/dataset -n 8
 # 2. tokenizer (skipped when one exists)
 if [ ! -f "$NANOCHAT_BASE_DIR/tokenizer/tokenizer.tiktoken" ]; then
     $BIN/tok_train --max-chars=2000000000 --vocab-size=32768

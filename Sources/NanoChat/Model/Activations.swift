@@ -45,7 +45,9 @@ final class Activations {
         dxnf = f(N * C); dxf = f(N * C); dres = f(N * C); dx0 = f(N * C); dxn = f(N * C)
         dy = f(N * H * D); dq = f(N * H * D); dk = f(N * Hkv * D); dv = f(N * Hkv * D)
         dqr = f(N * H * D); dkr = f(N * Hkv * D)
-        let sc = attentionScratchCount(T: c.sequenceLen, left: c.sequenceLen)
+        // keys a query block can reach: its window, which may exceed sequenceLen (S windows round up to 128)
+        let maxLeft = c.windowSizes.max() ?? c.sequenceLen
+        let sc = attentionScratchCount(T: maxLeft, left: maxLeft)
         attnS = f(sc); attnDP = f(sc)
         gateScratch = f(max(2, Hkv) * N)
         headRows = headChunkRows(V: V)
