@@ -148,7 +148,7 @@ public final class BaseTrainer {
     public func train(stopAfter: Int? = nil) throws {
         let N = hp.numIterations
         if dist.rank == 0 {
-            peakGFLOPS = BLAS.measurePeakGFLOPS(seconds: 0.5)
+            peakGFLOPS = BLAS.measurePeakGFLOPS()
             print0(String(format: "Measured fp32 sgemm peak: %.1f GFLOP/s (%d threads) — MFU denominator", peakGFLOPS, Threads.count))
         }
         let B = opt.deviceBatchSize, T = opt.maxSeqLen
