@@ -60,7 +60,7 @@ public enum BLAS {
     /// Measured fp32 sgemm peak (GFLOP/s) at the current thread count, the denominator of MFU: the best of
     /// repeated GEMMs in two shapes, a square 2048³ and a wide lm_head-like 4096×8192×256, within about
     /// `seconds`. They must be large: smaller GEMMs (1024³) reach only half the 2-thread rate here.
-    public static func measurePeakGFLOPS(seconds: Double = 1.0) -> Double {
+    public static func measurePeakGFLOPS(seconds: Double = 0.7) -> Double {
         let shapes = [(M: 2048, N: 2048, K: 2048), (M: 4096, N: 8192, K: 256)]
         var best = 0.0
         for s in shapes {

@@ -23,6 +23,20 @@ struct RotaryTables {
 /// y1 = x1·cos + x2·sin, y2 = −x1·sin + x2·cos.
 func rotaryForward(_ x: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
                    _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>) {
+    rotate(x, N, nh, D, T, cosT, sinT, sinSign: 1)
+}
+
+/// In place on dx: the transpose rotation (by +θ), i.e. the forward with sin negated.
+func rotaryBackward(_ dx: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
+                    _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>) {
+    rotate(dx, N, nh, D, T, cosT, sinT, sinSign: -1)
+}
+
+/// y1 = x1·cos + x2·(σ·sin), y2 = x1·(−σ·sin) + x2·cos — nanochat's operation order; negation is exact,
+/// so σ = −1 is bit-identical to writing the transpose out.
+@inline(__always)
+private func rotate(_ x: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
+                    _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>, sinSign: Float) {
     let h2 = D / 2
     Threads.parallelFor(N, minChunk: 16) { r in
         for n in r {
@@ -30,28 +44,9 @@ func rotaryForward(_ x: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: I
             for h in 0..<nh {
                 let p = x + (n * nh + h) * D
                 for j in 0..<h2 {
-                    let x1 = p[j], x2 = p[j + h2]
-                    p[j] = x1 * c[j] + x2 * s[j]
-                    p[j + h2] = x1 * (-s[j]) + x2 * c[j]
-                }
-            }
-        }
-    }
-}
-
-/// In place on dx: the transpose rotation (by +θ).
-func rotaryBackward(_ dx: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
-                    _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>) {
-    let h2 = D / 2
-    Threads.parallelFor(N, minChunk: 16) { r in
-        for n in r {
-            let c = cosT + (n % T) * h2, s = sinT + (n % T) * h2
-            for h in 0..<nh {
-                let p = dx + (n * nh + h) * D
-                for j in 0..<h2 {
-                    let d1 = p[j], d2 = p[j + h2]
-                    p[j] = d1 * c[j] - d2 * s[j]
-                    p[j + h2] = d1 * s[j] + d2 * c[j]
+                    let x1 = p[j], x2 = p[j + h2], sj = sinSign * s[j]
+                    p[j] = x1 * c[j] + x2 * sj
+                    p[j + h2] = x1 * (-sj) + x2 * c[j]
                 }
             }
         }
