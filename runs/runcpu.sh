@@ -23,5 +23,6 @@ LAUNCH=""
 if [ "$NPROC" -gt 1 ]; then LAUNCH="mpirun --allow-run-as-root --oversubscribe -n $NPROC"; fi
 $LAUNCH $BIN/base_train --depth="$DEPTH" --max-seq-len=512 --device-batch-size=8 --total-batch-size=$((4096 * NPROC)) \
     --num-iterations="$STEPS" --eval-every=50 --eval-tokens=65536 --sample-every=100 --save-every=100
-# 4. evaluate: bpb, CORE (on the bundle when present), samples
-$BIN/base_eval --device-batch-size=8 --split-tokens=65536 --max-per-task=16
+# 4. evaluate: samples, bpb, CORE (nanochat's bundle in $NANOCHAT_BASE_DIR/eval_bundle, else ../shared's tasks)
+BUNDLE="$NANOCHAT_BASE_DIR/eval_bundle"; [ -f "$BUNDLE/core.yaml" ] || BUNDLE="${CORE_TASKS:-../shared/data/core}"
+$BIN/base_eval --device-batch-size=8 --split-tokens=65536 --max-per-task=16 --bundle-dir="$BUNDLE"

@@ -76,6 +76,20 @@ final class TrainTests: XCTestCase {
         }
     }
 
+    func testInitFromLoadsWeightsWithAFreshOptimizer() throws {
+        let base = try Self.workspace()
+        var o = Self.options(base, iters: 2); o.modelTag = "src"
+        let src = try BaseTrainer(options: o, dist: .shared)
+        try src.train()
+        o.modelTag = "continued"; o.initFrom = base + "/ckpt/src"   // a checkpoint dir: its last step
+        let t = try BaseTrainer(options: o, dist: .shared)
+        XCTAssertTrue(Array(t.model.params.buffer) == Array(src.model.params.buffer))
+        XCTAssertEqual(t.step, 0)
+        XCTAssertEqual(t.optimizer.stepCount, 0)
+        o.initFrom = base + "/ckpt/none"
+        XCTAssertThrowsError(try BaseTrainer(options: o, dist: .shared)) { XCTAssertTrue("\($0)".contains("no such checkpoint"), "\($0)") }
+    }
+
     func testNonFiniteLossStopsWithoutSaving() throws {
         let base = try Self.workspace()
         var o = Self.options(base, iters: 3); o.modelTag = "nan"
