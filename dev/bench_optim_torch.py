@@ -2,7 +2,7 @@
 Eager-PyTorch timing of the same MuonAdamW step at d4 (V 32768, C 256), for a same-moment comparison with
 dev/bench_optim.sh on a shared machine. Uses the independent reference (dev/reference/optim.py, eager,
 un-fused; nanochat itself runs torch.compile'd fused kernels). Usage:
-  /work/venv/bin/python dev/bench_optim_torch.py [threads=2] [rounds=5]
+  python3 dev/bench_optim_torch.py [threads=2] [rounds=5]
 """
 import os, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "reference"))

@@ -4,11 +4,11 @@ Same-machine PyTorch baseline for the Swift model benchmark (ModelBenchmarkTests
 its explicit-mask attention swapped for F.scaled_dot_product_attention(is_causal=True), as nanochat uses
 on CPU. Reports wall and process-CPU time per step (CPU time is the steadier number on a shared machine).
 
-usage: /work/venv/bin/python dev/bench_torch_model.py [--threads 1] [--B 1] [--steps 3]
+usage: python3 dev/bench_torch_model.py [--threads 1] [--B 1] [--steps 3]
 """
 import argparse, math, os, sys, time
 here = os.path.dirname(os.path.abspath(__file__))
-for p in [os.path.join(here, "reference"), "/work/wt/reference/dev/reference"]:
+for p in [os.path.join(here, "reference")]:
     if os.path.exists(os.path.join(p, "gpt.py")):
         sys.path.insert(0, p); break
 import torch

@@ -7,11 +7,11 @@ cd "$(dirname "$0")/../.."
 OUT=${BENCH_DIR:-/tmp/nanochat-data-bench}
 TOK=${1:-Tests/NanoChatTests/Fixtures/tokenizer_multi_4096/tokenizer.tiktoken}
 if [ ! -f "$OUT/shard_00002.parquet" ]; then
-  /work/venv/bin/python - "$OUT" <<'PY'
+  python3 - "$OUT" <<'PY'
 import os, sys, glob, pyarrow as pa, pyarrow.parquet as pq
 out = sys.argv[1]; os.makedirs(out, exist_ok=True)
 paras = []
-for f in sorted(glob.glob("/work/shared/data/text/gutenberg_children/*/*.txt")):
+for f in sorted(glob.glob("../shared/data/text/gutenberg_children/*/*.txt")):
     paras += [p.strip() for p in open(f, encoding="utf-8", errors="replace").read().split("\n\n") if p.strip()]
 docs, cur = [], ""
 for p in paras:

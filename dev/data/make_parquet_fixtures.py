@@ -1,5 +1,5 @@
 """Writes small parquet files with real pyarrow for the Swift parquet reader tests.
-Run: /work/venv/bin/python dev/data/make_parquet_fixtures.py
+Run: python3 dev/data/make_parquet_fixtures.py
 Outputs Tests/NanoChatTests/Fixtures/parquet/*.parquet and expected.json (texts per file; null -> None)."""
 import json, os
 import pyarrow as pa, pyarrow.parquet as pq

@@ -3,8 +3,8 @@ Independent Python check of the Swift CORE pipeline: nanochat's core_eval proced
 with CPython's own `random`, tiktoken and the PyTorch reference GPT (dev/reference/gpt.py), on a checkpoint
 and the flat task bundle; prints per-task accuracies and, with --csv, compares them to base_eval's CSV.
 
-    /work/venv/bin/python dev/eval/core_reference.py --ckpt DIR/model_000040.safetensors \
-        --tokenizer tokenizer.tiktoken --bundle /work/shared/data/core --max-per-task 4 [--csv base_model_000040.csv]
+    python3 dev/eval/core_reference.py --ckpt DIR/model_000040.safetensors \
+        --tokenizer tokenizer.tiktoken --bundle ../shared/data/core --max-per-task 4 [--csv base_model_000040.csv]
 """
 import argparse, json, math, os, random, re, sys
 import torch

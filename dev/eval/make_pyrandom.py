@@ -1,6 +1,6 @@
 """Writes Tests/NanoChatTests/Fixtures/pyrandom.json: sequences printed by CPython's random.Random,
 which Eval/PyRandom.swift must reproduce (MT19937 seeding, getrandbits, _randbelow, shuffle, sample).
-Run: /work/venv/bin/python dev/eval/make_pyrandom.py"""
+Run: python3 dev/eval/make_pyrandom.py"""
 import json, os, random, sys
 
 out = {"python": sys.version.split()[0]}

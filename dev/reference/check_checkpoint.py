@@ -2,7 +2,7 @@
 Interchange check: load a model checkpoint written by the Swift trainer (safetensors, nanochat names) and its
 meta JSON into the independent PyTorch reference GPT with load_state_dict(strict=True), and print the loss.
 
-    /work/venv/bin/python dev/reference/check_checkpoint.py --model DIR/model_000020.safetensors \
+    python3 dev/reference/check_checkpoint.py --model DIR/model_000020.safetensors \
         [--meta DIR/meta_000020.json] (--batch batch.safetensors | --tokens 1,2,3,... | --text FILE) \
         [--tokenizer tokenizer.tiktoken] [--expect-loss X] [--rtol 1e-5]
 

@@ -4,7 +4,7 @@ or of optim_menagerie (the optimizer alone):
 re-runs the forward, backward and 3 optimizer steps of the reference in float64 (hyper-parameters rounded to fp32
 first, like the fp32 run) from the fixture's weights_init, and prints max|fixture - f64| / max|f64| per tensor.
 That is the fp32 rounding error the fixture carries: a Swift fp32 port can only be judged at tolerances above it.
-    /work/venv/bin/python dev/reference/check_f64.py Tests/NanoChatTests/Fixtures/reference/model_ref
+    python3 dev/reference/check_f64.py Tests/NanoChatTests/Fixtures/reference/model_ref
 """
 import json
 import os

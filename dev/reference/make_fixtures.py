@@ -1,6 +1,6 @@
 """
 Writes the reference fixtures the Swift tests compare against.
-    /work/venv/bin/python dev/reference/make_fixtures.py [menagerie] [model_ref] [bpb] [--out DIR]
+    python3 dev/reference/make_fixtures.py [menagerie] [model_ref] [bpb] [--out DIR]
 Default: all three, into Tests/NanoChatTests/Fixtures/reference/. Deterministic (fixed seeds, 1 thread).
 See dev/reference/README.md for what each fixture contains.
 """
@@ -250,8 +250,8 @@ SPLIT_PATTERN = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,2}|
                  r"""\s*[\r\n]|\s+(?!\S)|\s+""")
 SPECIAL_TOKENS = ["<|bos|>", "<|user_start|>", "<|user_end|>", "<|assistant_start|>", "<|assistant_end|>",
                   "<|python_start|>", "<|python_end|>", "<|output_start|>", "<|output_end|>"]
-TOKENIZER_SRC = "/work/shared/fixtures/tokenizer_multi_4096/tokenizer.tiktoken"
-SHAKESPEARE = "/work/shared/data/text/tinyshakespeare.txt"
+TOKENIZER_SRC = "../shared/fixtures/tokenizer_multi_4096/tokenizer.tiktoken"
+SHAKESPEARE = "../shared/data/text/tinyshakespeare.txt"
 BPB_CONFIG = GPTConfig(sequence_len=64, vocab_size=4096, n_layer=2, n_head=4, n_kv_head=1, n_embd=64,
                        window_pattern="SSSL")
 BPB_TRAIN_STEPS = 60

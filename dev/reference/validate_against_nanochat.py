@@ -1,7 +1,7 @@
 """
 Step 0: check this reference against ground truth computed by nanochat itself.
-    /work/venv/bin/python dev/reference/validate_against_nanochat.py [FIXTURE_DIR]
-Default FIXTURE_DIR: /work/shared/fixtures/nanochat_tiny. Exits 1 if any tolerance is exceeded.
+    python3 dev/reference/validate_against_nanochat.py [FIXTURE_DIR]
+Default FIXTURE_DIR: ../shared/fixtures/nanochat_tiny. Exits 1 if any tolerance is exceeded.
 Metric per tensor: max|a-b| / max|b| (as in the fixture README).
 """
 import json
@@ -54,7 +54,7 @@ def check(label, a, b, tol, ill=None, flip=None):
 
 
 def main():
-    d = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures/nanochat_tiny"
+    d = sys.argv[1] if len(sys.argv) > 1 else "../shared/fixtures/nanochat_tiny"
     fx = json.load(open(os.path.join(d, "fixture.json")))
     cfg = GPTConfig(**fx["model_config"])
     model = GPT(cfg)

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MB=${1:-4}; RUNS=${2:-3}
-PY=${PY:-/work/venv/bin/python}
+PY=${PY:-python3}
 DATA=${DATA:-$( [ -d ../shared/data ] && echo ../shared || echo ../../shared )/data/text/gutenberg_children}
 W=$(mktemp -d /tmp/tokbench.XXXX)
 trap 'rm -rf "$W"' EXIT

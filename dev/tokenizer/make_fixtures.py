@@ -1,5 +1,5 @@
 """
-Generates the tokenizer test fixtures (run from the repo root with /work/venv/bin/python):
+Generates the tokenizer test fixtures (run from the repo root with python3):
   Tests/NanoChatTests/Fixtures/tokenizer/splits.json   chunks of tricky strings, from Python's `regex`
                                                         (cross-checked against tiktoken's fancy-regex split)
   Tests/NanoChatTests/Fixtures/tokenizer/encode.json   ids from tiktoken built from tokenizer_multi_4096 + the pattern,
@@ -116,7 +116,7 @@ def make_encode():
 
 def make_train():
     import rustbpe
-    root = "/work/shared/data/text/gutenberg_children"
+    root = "../shared/data/text/gutenberg_children"
     files = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs if f.endswith(".txt"))
     # ~300 KB: paragraphs from several books, so the corpus has varied text
     rng = random.Random(7)
