@@ -33,6 +33,10 @@ public indirect enum JSONValue: Equatable {
         case .string(let s): return Self.quote(s)
         case .array(let a):
             if a.isEmpty { return "[]" }
+            // arrays of numbers/strings stay on one line (loader states hold many short int runs)
+            if a.allSatisfy({ if case .array = $0 { return false }; if case .object = $0 { return false }; return true }) {
+                return "[" + a.map { $0.serialized(indent: indent, level: level + 1) }.joined(separator: ", ") + "]"
+            }
             return "[\n" + a.map { pad + $0.serialized(indent: indent, level: level + 1) }.joined(separator: ",\n") + "\n\(end)]"
         case .object(let kv):
             if kv.isEmpty { return "{}" }

@@ -252,7 +252,9 @@ public final class BaseTrainer {
 
     func meta() throws -> JSONValue {
         let mc = try JSONValue.parse(String(decoding: JSONEncoder().encode(config), as: UTF8.self), file: "model_config")
-        let ls = try JSONValue.parse(String(decoding: JSONEncoder().encode(trainLoader.state), as: UTF8.self), file: "loader state")
+        // nanochat's three keys; the exact state (with the packing buffer) is in loader_{step}_rank{r}.json
+        let st = trainLoader.state
+        let ls: JSONValue = .object([("pq_idx", .int(st.pqIdx)), ("rg_idx", .int(st.rgIdx)), ("epoch", .int(st.epoch))])
         return .object([
             ("step", .int(step)),
             ("val_bpb", valBpb.map { .double($0) } ?? .null),
