@@ -80,13 +80,6 @@ public final class Flags {
         default: throw usageError("--\(name)=\(string(name)) is not a boolean")
         }
     }
-    /// Every flag's resolved value with underscores (nanochat's `user_config = vars(args)`).
-    public var userConfig: [String: String] {
-        var d: [String: String] = [:]
-        for s in specs { d[s.name.replacingOccurrences(of: "-", with: "_")] = string(s.name) }
-        return d
-    }
-
     /// Parses "123", "2e9", "1_000", and products like "80*524288".
     static func evalNumber(_ s: String) -> Double? {
         let t = s.replacingOccurrences(of: "_", with: "").trimmingCharacters(in: .whitespaces)
