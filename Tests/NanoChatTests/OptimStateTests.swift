@@ -49,19 +49,6 @@ final class OptimStateTests: XCTestCase {
         }
     }
 
-    func assertOneLineError(_ body: () throws -> Void, contains parts: [String], file: StaticString = #filePath, line: UInt = #line) {
-        do {
-            try body()
-            XCTFail("expected an error", file: file, line: line)
-        } catch let e as NanoChatError {
-            print("  error: \(e.message)")
-            XCTAssertFalse(e.message.contains("\n"), file: file, line: line)
-            for p in parts { XCTAssertTrue(e.message.contains(p), "'\(e.message)' lacks '\(p)'", file: file, line: line) }
-        } catch {
-            XCTFail("not a NanoChatError: \(error)", file: file, line: line)
-        }
-    }
-
     func testBadStateFilesGiveOneLineErrors() throws {
         let dir = TestPaths.tempDir("optim-bad")
         let good = dir + "/good.safetensors"

@@ -161,18 +161,6 @@ final class TokenizerTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/tokenizer.tiktoken.tmp"))
     }
 
-    func assertOneLineError(_ body: () throws -> Void, contains: String, file: StaticString = #filePath, line: UInt = #line) {
-        do {
-            try body()
-            XCTFail("expected an error containing \(contains)", file: file, line: line)
-        } catch let e as NanoChatError {
-            XCTAssertTrue(e.message.contains(contains), "error \(e.message.debugDescription) lacks \(contains)", file: file, line: line)
-            XCTAssertFalse(e.message.contains("\n"), "error is not one line: \(e.message)", file: file, line: line)
-        } catch {
-            XCTFail("not a NanoChatError: \(error)", file: file, line: line)
-        }
-    }
-
     func testCorruptTokenizerFilesAreOneLineErrors() throws {
         let dir = TestPaths.tempDir("tokbad")
         defer { try? FileManager.default.removeItem(atPath: dir) }

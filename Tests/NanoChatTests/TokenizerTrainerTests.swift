@@ -117,16 +117,8 @@ final class TokenizerCommandTests: XCTestCase {
         XCTAssertEqual(TokTrainCommand.capScalars("😀😀", 5), "😀😀")
     }
 
-    func assertOneLineError(_ args: [String], contains: String, file: StaticString = #filePath, line: UInt = #line) {
-        do {
-            try TokTrainCommand.run(args)
-            XCTFail("expected an error containing \(contains)", file: file, line: line)
-        } catch let e as NanoChatError {
-            XCTAssertTrue(e.message.contains(contains), "\(e.message.debugDescription) lacks \(contains)", file: file, line: line)
-            XCTAssertFalse(e.message.contains("\n"), "not one line: \(e.message)", file: file, line: line)
-        } catch {
-            XCTFail("not a NanoChatError: \(error)", file: file, line: line)
-        }
+    func assertTokTrainError(_ args: [String], contains: String, file: StaticString = #filePath, line: UInt = #line) {
+        assertOneLineError({ try TokTrainCommand.run(args) }, contains: contains, file: file, line: line)
     }
 
     func testTokTrainErrors() throws {
@@ -134,11 +126,11 @@ final class TokenizerCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let empty = dir + "/empty.txt"
         try "".write(toFile: empty, atomically: true, encoding: .utf8)
-        assertOneLineError(["--input=\(empty)", "--output-dir=\(dir)/out"], contains: "empty corpus")
-        assertOneLineError(["--input=\(dir)/nope.txt", "--output-dir=\(dir)/out"], contains: "nope.txt: cannot read")
-        assertOneLineError(["--input=\(TestPaths.fixture("tokenizer/train_corpus.txt"))", "--vocab-size=200"], contains: "below 265")
-        assertOneLineError(["--data-dir=\(dir)/missing"], contains: "missing")
+        assertTokTrainError(["--input=\(empty)", "--output-dir=\(dir)/out"], contains: "empty corpus")
+        assertTokTrainError(["--input=\(dir)/nope.txt", "--output-dir=\(dir)/out"], contains: "nope.txt: cannot read")
+        assertTokTrainError(["--input=\(TestPaths.fixture("tokenizer/train_corpus.txt"))", "--vocab-size=200"], contains: "below 265")
+        assertTokTrainError(["--data-dir=\(dir)/missing"], contains: "missing")
         try "garbage\n".write(toFile: dir + "/tokenizer.tiktoken", atomically: true, encoding: .utf8)
-        assertOneLineError(["--eval", "--output-dir=\(dir)"], contains: "tokenizer.tiktoken: line 1")
+        assertTokTrainError(["--eval", "--output-dir=\(dir)"], contains: "tokenizer.tiktoken: line 1")
     }
 }

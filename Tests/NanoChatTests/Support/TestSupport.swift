@@ -35,3 +35,23 @@ func checkTensor(_ a: [Float], _ b: [Float], rtol: Double, label: String,
     XCTAssertLessThanOrEqual(rel, rtol, "\(label): max rel diff \(rel)", file: file, line: line)
     return rel
 }
+
+/// The body must throw a NanoChatError whose message is one line and contains every part.
+func assertOneLineError(_ body: () throws -> Void, contains parts: [String],
+                        file: StaticString = #filePath, line: UInt = #line) {
+    do {
+        try body()
+        XCTFail("expected an error containing \(parts)", file: file, line: line)
+    } catch let e as NanoChatError {
+        print("  error: \(e.message)")
+        XCTAssertFalse(e.message.contains("\n"), "error is not one line: \(e.message)", file: file, line: line)
+        for p in parts { XCTAssertTrue(e.message.contains(p), "'\(e.message)' lacks '\(p)'", file: file, line: line) }
+    } catch {
+        XCTFail("not a NanoChatError: \(error)", file: file, line: line)
+    }
+}
+
+func assertOneLineError(_ body: () throws -> Void, contains part: String,
+                        file: StaticString = #filePath, line: UInt = #line) {
+    assertOneLineError(body, contains: [part], file: file, line: line)
+}
