@@ -24,20 +24,15 @@ final class Activations {
         capacity = N
         let C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, L = c.nLayer, V = c.vocabSize
         var blocks: [UnsafeMutableRawPointer] = []
-        func f(_ n: Int) -> UnsafeMutablePointer<Float> {
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, n) * 4, alignment: 64)
+        func alloc<T: Numeric>(_ n: Int, _: T.Type) -> UnsafeMutablePointer<T> {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, n) * MemoryLayout<T>.stride, alignment: 64)
             blocks.append(raw)
-            let p = raw.bindMemory(to: Float.self, capacity: max(1, n))
+            let p = raw.bindMemory(to: T.self, capacity: max(1, n))
             p.initialize(repeating: 0, count: max(1, n))
             return p
         }
-        func i32(_ n: Int) -> UnsafeMutablePointer<Int32> {
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, n) * 4, alignment: 64)
-            blocks.append(raw)
-            let p = raw.bindMemory(to: Int32.self, capacity: max(1, n))
-            p.initialize(repeating: 0, count: max(1, n))
-            return p
-        }
+        func f(_ n: Int) -> UnsafeMutablePointer<Float> { alloc(n, Float.self) }
+        func i32(_ n: Int) -> UnsafeMutablePointer<Int32> { alloc(n, Int32.self) }
         idx = i32(N); argmax = i32(N)
         emb = f(N * C); xe = f(N * C); rstdE = f(N); smearSig = f(N); x0 = f(N * C)
         xnf = f(N * C); rstdf = f(N); losses = f(N)
