@@ -61,6 +61,11 @@ public indirect enum JSONValue: Equatable {
         return out + "\""
     }
 
+    /// Any Codable value (a config, a loader state) as a JSONValue, via its JSON encoding.
+    public static func encoding<T: Encodable>(_ value: T) throws -> JSONValue {
+        try parse(String(decoding: JSONEncoder().encode(value), as: UTF8.self), file: "\(T.self)")
+    }
+
     /// Parses JSON text, accepting `Infinity`, `-Infinity` and `NaN` as Python does.
     public static func parse(_ text: String, file: String) throws -> JSONValue {
         var p = Parser(s: Array(text.utf8), file: file)

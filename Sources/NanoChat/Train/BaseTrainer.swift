@@ -251,7 +251,7 @@ public final class BaseTrainer {
     }
 
     func meta() throws -> JSONValue {
-        let mc = try JSONValue.parse(String(decoding: JSONEncoder().encode(config), as: UTF8.self), file: "model_config")
+        let mc = try JSONValue.encoding(config)
         // nanochat's three keys; the exact state (with the packing buffer) is in loader_{step}_rank{r}.json
         let st = trainLoader.state
         let ls: JSONValue = .object([("pq_idx", .int(st.pqIdx)), ("rg_idx", .int(st.rgIdx)), ("epoch", .int(st.epoch))])
@@ -271,7 +271,7 @@ public final class BaseTrainer {
     }
 
     func save() throws {
-        let ls = try JSONValue.parse(String(decoding: JSONEncoder().encode(trainLoader.state), as: UTF8.self), file: "loader state")
+        let ls = try JSONValue.encoding(trainLoader.state)
         try CheckpointManager.save(dir: checkpointDir, step: step, model: model, optimizer: optimizer,
                                    loaderState: ls, meta: meta(), dist: dist)
         if dist.rank == 0 {
