@@ -7,7 +7,9 @@ if [ "$(uname)" = "Darwin" ]; then
         echo "macOS: run  brew install zstd open-mpi pkg-config  (BLAS comes from Accelerate)"
 elif command -v apt-get >/dev/null; then
     need=""
-    for p in libopenblas-dev libopenmpi-dev openmpi-bin pkg-config libzstd-dev; do
+    # chromium and librsvg2-bin are for the browser test of chat_web and the SVG plot test of report;
+    # iproute2 for the multi-host check (network namespaces)
+    for p in libopenblas-dev libopenmpi-dev openmpi-bin pkg-config libzstd-dev chromium librsvg2-bin iproute2; do
         dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
     done
     if [ -n "$need" ]; then
