@@ -1,0 +1,29 @@
+/// nanochat's `TaskMixture`: every (task, row) pair of the listed tasks, shuffled once with CPython's
+/// `random.Random(42)` so the tasks are spread over the whole epoch. A task listed k times is k epochs of it.
+public final class TaskMixture: ChatTask {
+    public let tasks: [ChatTask]
+    /// (task index, row index) in training order.
+    public let indexMap: [(task: Int, row: Int)]
+    public var name: String { "mixture" }
+    public var count: Int { indexMap.count }
+
+    public init(_ tasks: [ChatTask]) {
+        self.tasks = tasks
+        var map: [(task: Int, row: Int)] = []
+        map.reserveCapacity(tasks.reduce(0) { $0 + $1.count })
+        for (t, task) in tasks.enumerated() {
+            for r in 0..<task.count { map.append((t, r)) }
+        }
+        var rng = PyRandom(seed: 42)
+        rng.shuffle(&map)
+        indexMap = map
+    }
+
+    public func conversation(at index: Int) throws -> Conversation {
+        guard index >= 0 && index < indexMap.count else {
+            throw NanoChatError("mixture: index \(index) out of range for \(indexMap.count) conversations")
+        }
+        let (t, r) = indexMap[index]
+        return try tasks[t].conversation(at: r)
+    }
+}
