@@ -49,46 +49,43 @@ final class EvalLossTests: XCTestCase {
         }
     }
 
-    func testSamplingGreedyStopsAtBOS() {
+    func testSamplingGreedyStopsAtBOS() throws {
         let tok = ByteTokenizer()
         let m = BigramTableModel()
         m.prefer("h", "i"); m.prefer("i", "!"); m.prefer(Int32(UInt8(ascii: "!")), 256)
-        var rng = RNG(seed: 1)
-        let out = Sampling.generate(model: m, prompts: [[256, 104]], maxTokens: 16, temperature: 0, bosId: 256, rng: &rng)
+        let engine = Sampling.engine(model: m, tokenizer: tok)
+        let out = try engine.generateBatch(tokens: [256, 104], maxTokens: 16, temperature: 0).results
         XCTAssertEqual(tok.decode(out[0]), "<|bos|>hi!")
         // a row that never stops runs maxTokens
         let m2 = BigramTableModel(); m2.prefer("a", "a")
-        let out2 = Sampling.generate(model: m2, prompts: [[97], [97]], maxTokens: 5, temperature: 0, bosId: 256, rng: &rng)
+        let out2 = try Sampling.engine(model: m2, tokenizer: tok).generateBatch(tokens: [97], numSamples: 2, maxTokens: 5, temperature: 0).results
         XCTAssertEqual(out2, [[97, 97, 97, 97, 97, 97], [97, 97, 97, 97, 97, 97]])
     }
 
-    func testTemperatureAndTopK() {
+    func testTemperatureAndTopK() throws {
         let m = BigramTableModel()
         m.prefer("a", "b", 2); m.prefer("a", "c", 1.5)
+        let engine = Sampling.engine(model: m, tokenizer: ByteTokenizer())
         // top-k 1 is greedy
-        var rng = RNG(seed: 7)
-        let g = Sampling.generate(model: m, prompts: [[97]], maxTokens: 1, temperature: 1, topK: 1, bosId: 256, rng: &rng)
+        let g = try engine.generateBatch(tokens: [97], maxTokens: 1, temperature: 1, topK: 1, seed: 7).results
         XCTAssertEqual(g[0], [97, 98])
         // top-k 2 at temperature 1: only b or c, with frequencies near softmax([2, 1.5]) = 0.6225 for b
         var counts = [Int32: Int]()
-        for _ in 0..<4000 {
-            let s = Sampling.generate(model: m, prompts: [[97]], maxTokens: 1, temperature: 1, topK: 2, bosId: 256, rng: &rng)
-            counts[s[0][1], default: 0] += 1
-        }
+        let s = try engine.generateBatch(tokens: [97], numSamples: 4000, maxTokens: 1, temperature: 1, topK: 2, seed: 7).results
+        for row in s { counts[row[1], default: 0] += 1 }
         XCTAssertEqual(Set(counts.keys), [98, 99])
         XCTAssertEqual(Double(counts[98]!) / 4000, 1 / (1 + exp(-0.5)), accuracy: 0.03)
         // same seed, same samples
-        var r1 = RNG(seed: 42), r2 = RNG(seed: 42)
-        let a = Sampling.generate(model: m, prompts: [[97], [97]], maxTokens: 8, temperature: 1, bosId: 256, rng: &r1)
-        let b = Sampling.generate(model: m, prompts: [[97], [97]], maxTokens: 8, temperature: 1, bosId: 256, rng: &r2)
+        let a = try engine.generateBatch(tokens: [97], numSamples: 2, maxTokens: 8, temperature: 1, seed: 42).results
+        let b = try engine.generateBatch(tokens: [97], numSamples: 2, maxTokens: 8, temperature: 1, seed: 42).results
         XCTAssertEqual(a, b)
     }
 
-    func testBaseEvalSamplesShape() {
+    func testBaseEvalSamplesShape() throws {
         let m = BigramTableModel(); m.prefer(256, Int32(UInt8(ascii: "x")))
         var lines: [String] = []
-        let c = Sampling.conditionedSamples(model: m, tokenizer: ByteTokenizer()) { lines.append($0) }
-        let u = Sampling.unconditionedSamples(model: m, tokenizer: ByteTokenizer()) { lines.append($0) }
+        let c = try Sampling.conditionedSamples(model: m, tokenizer: ByteTokenizer()) { lines.append($0) }
+        let u = try Sampling.unconditionedSamples(model: m, tokenizer: ByteTokenizer()) { lines.append($0) }
         XCTAssertEqual(c.count, 7); XCTAssertEqual(u.count, 8)
         XCTAssertTrue(c[0].hasPrefix("<|bos|>The capital of France is"))
         XCTAssertEqual(lines.count, 7 + 16)

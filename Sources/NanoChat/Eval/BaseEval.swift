@@ -61,9 +61,9 @@ public enum BaseEval {
         }
         if o.modes.contains("sample") && dist.isMaster {
             print0("\n" + String(repeating: "=", count: 40) + "\nSamples\n" + String(repeating: "=", count: 40))
-            r.samples = Sampling.conditionedSamples(model: model, tokenizer: tokenizer)
+            r.samples = try Sampling.conditionedSamples(model: model, tokenizer: tokenizer)
             print0("\nUnconditioned samples:")
-            r.unconditioned = Sampling.unconditionedSamples(model: model, tokenizer: tokenizer)
+            r.unconditioned = try Sampling.unconditionedSamples(model: model, tokenizer: tokenizer)
         }
         if o.modes.contains("bpb") {
             print0("\n" + String(repeating: "=", count: 40) + "\nBPB Eval\n" + String(repeating: "=", count: 40))

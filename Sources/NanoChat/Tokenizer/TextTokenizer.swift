@@ -12,4 +12,11 @@ public protocol TextTokenizer: AnyObject, Sendable {
     func decode(_ ids: [Int32]) -> String
     /// Bytes per token id (0 for special tokens), for bits-per-byte.
     var tokenBytes: [Int32] { get }
+    /// The id of a special token such as `<|assistant_end|>`, nil if the tokenizer has none by that name.
+    func specialId(_ name: String) -> Int32?
+}
+
+extension TextTokenizer {
+    /// Tokenizers without chat tokens know only `<|bos|>`.
+    public func specialId(_ name: String) -> Int32? { name == "<|bos|>" ? bosId : nil }
 }

@@ -167,7 +167,7 @@ public final class BaseTrainer {
                 try evaluateCore()
             }
             if opt.sampleEvery > 0 && dist.rank == 0 && (lastStep || (step > 0 && step % opt.sampleEvery == 0)) {
-                sample()
+                try sample()
             }
             if lastStep || (step > 0 && step != resumeStep && opt.saveEvery > 0 && step % opt.saveEvery == 0) {
                 try save()
@@ -239,13 +239,13 @@ public final class BaseTrainer {
         print0(String(format: "Step %05d | CORE metric: %.4f", step, result.core))
     }
 
-    func sample() {
-        // greedy, 16 tokens, prompt = [BOS] + text (§7.3); its own RNG so training state is untouched
-        var rng = RNG(seed: 42)
+    func sample() throws {
+        // greedy, 16 tokens, prompt = [BOS] + text (§7.3); the engine keeps its own cache and RNG, so the
+        // training state is untouched
+        let engine = Sampling.engine(model: model, tokenizer: tokenizer)
         for p in Sampling.prompts {
             let toks = [tokenizer.bosId] + tokenizer.encodeOrdinary(p)
-            let out = Sampling.generate(model: model, prompts: [toks], maxTokens: 16, temperature: 0,
-                                        bosId: tokenizer.bosId, rng: &rng)[0]
+            let out = try engine.generateBatch(tokens: toks, maxTokens: 16, temperature: 0).results[0]
             print0(tokenizer.decode(Array(out.dropFirst())))
         }
     }

@@ -11,27 +11,31 @@ let attnBlock = 128
 /// Floats of scratch the attention needs per buffer (two buffers: probabilities and their gradient).
 func attentionScratchCount(T: Int, left: Int) -> Int { attnBlock * (attnBlock + min(left, T)) }
 
-/// y: [B,T,H,D]; lse: [B,H,T]; q: [B,T,H,D]; k, v: [B,T,Hkv,D]; S: scratch (attentionScratchCount).
+/// y: [B,T,H,D]; lse: [B,H,T]; q: [B,T,H,D]; k, v: [B,kvRows,Hkv,D]; S: scratch (attentionScratchCount).
+/// The T queries sit at positions start..<start+T and attend keys 0..<start+T of their row (a KV cache
+/// holding `start` earlier positions followed by the new ones; kvRows ≥ start+T is the cache's row
+/// stride). Training: start 0, kvRows T.
 func attentionForward(_ y: UnsafeMutablePointer<Float>, _ lse: UnsafeMutablePointer<Float>,
                       _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                      _ B: Int, _ T: Int, _ H: Int, _ Hkv: Int, _ D: Int, left: Int, scratch S: UnsafeMutablePointer<Float>) {
+                      _ B: Int, _ T: Int, _ H: Int, _ Hkv: Int, _ D: Int, left: Int, scratch S: UnsafeMutablePointer<Float>,
+                      start: Int = 0, kvRows: Int? = nil) {
     let scale = 1 / Float(D).squareRoot()
-    let qs = H * D, ks = Hkv * D, group = H / Hkv
+    let qs = H * D, ks = Hkv * D, group = H / Hkv, Tk = kvRows ?? T
     for b in 0..<B {
         for h in 0..<H {
             let kvh = h / group
-            let qb = q + b * T * qs + h * D, kb = k + b * T * ks + kvh * D, vb = v + b * T * ks + kvh * D
+            let qb = q + b * T * qs + h * D, kb = k + b * Tk * ks + kvh * D, vb = v + b * Tk * ks + kvh * D
             let yb = y + b * T * qs + h * D, lb = lse + (b * H + h) * T
             var q0 = 0
             while q0 < T {
                 let q1 = min(T, q0 + attnBlock), m = q1 - q0
-                let k0 = max(0, q0 - left), kn = q1 - k0
+                let k0 = max(0, start + q0 - left), kn = start + q1 - k0
                 BLAS.sgemm(transA: false, transB: true, M: m, N: kn, K: D, alpha: scale, A: qb + q0 * qs, lda: qs,
                            B: kb + k0 * ks, ldb: ks, beta: 0, C: S, ldc: kn)
                 Threads.parallelFor(m, minChunk: 16) { r in
                     for i in r {
-                        let t = q0 + i, row = S + i * kn
-                        let lo = max(0, t - left) - k0, hi = t - k0 + 1   // valid keys [lo, hi)
+                        let t = q0 + i, p = start + t, row = S + i * kn
+                        let lo = max(0, p - left) - k0, hi = p - k0 + 1   // valid keys [lo, hi)
                         var mx = -Float.infinity
                         for j in lo..<hi { mx = max(mx, row[j]) }
                         var sum: Float = 0

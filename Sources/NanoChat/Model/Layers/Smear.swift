@@ -6,15 +6,18 @@ import Foundation
 let smearChannels = 24
 
 /// out: [B,T,C]; sig: [B·T] (the sigmoid, 0 at t = 0); inp: [B,T,C]; w: [24]; lambda: the smear_lambda.
+/// prev: [B,C] or nil — with a KV cache, the pre-smear embedding of each row's last cached token, which
+/// position 0 of the new tokens mixes in (nil: position 0 is the start of the sequence and stays as is).
 func smearForward(_ out: UnsafeMutablePointer<Float>, _ sig: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-                  _ w: UnsafePointer<Float>, _ lambda: Float, _ B: Int, _ T: Int, _ C: Int) {
+                  _ w: UnsafePointer<Float>, _ lambda: Float, _ B: Int, _ T: Int, _ C: Int,
+                  prev cached: UnsafePointer<Float>? = nil) {
     Threads.parallelFor(B * T, minChunk: 32) { r in
         for n in r {
             let x = inp + n * C, y = out + n * C
-            if n % T == 0 { y.update(from: x, count: C); sig[n] = 0; continue }
+            if n % T == 0 && cached == nil { y.update(from: x, count: C); sig[n] = 0; continue }
             let s = sigmoid(vdot(x, w, smearChannels))
             sig[n] = s
-            let g = lambda * s, prev = x - C
+            let g = lambda * s, prev = n % T == 0 ? cached! + (n / T) * C : x - C
             for c in 0..<C { y[c] = x[c] + g * prev[c] }
         }
     }
