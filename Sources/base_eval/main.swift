@@ -9,17 +9,17 @@ flags.define("eval", "core,bpb,sample", "comma-separated evaluations: core, bpb,
 flags.define("text", "", "bits per byte of this UTF-8 file as one document (only this unless --eval is also given)")
 // Which model
 flags.define("model-tag", "", "checkpoint directory under base_checkpoints (default: the largest d<N>)")
-flags.define("step", "", "checkpoint step (default: the last)")
+flags.define("step", int: nil, "checkpoint step (default: the last)", min: 0)
 flags.define("checkpoints-dir", "", "default $NANOCHAT_BASE_DIR/base_checkpoints")
 flags.define("tokenizer-dir", "", "default $NANOCHAT_BASE_DIR/tokenizer")
 // Evaluation sizes and data
-flags.define("max-per-task", "-1", "examples per CORE task (-1 = all)")
-flags.define("device-batch-size", "32", "rows per forward for bits per byte")
-flags.define("split-tokens", "40*524288", "tokens per split for bits per byte (rounded down to a multiple of B·T·ranks)")
+flags.define("max-per-task", int: -1, "examples per CORE task (-1 = all)", min: 1, also: ["-1"])
+flags.define("device-batch-size", int: 32, "rows per forward for bits per byte", min: 1, max: 1 << 16)
+flags.define("split-tokens", int: 40 * 524288, "tokens per split for bits per byte (rounded down to a multiple of B·T·ranks)", min: 1)
 flags.define("bundle-dir", "", "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle)")
 flags.define("data-dir", "", "pretraining shards for bits per byte (default $NANOCHAT_BASE_DIR/base_data)")
-flags.define("threads", "0", "threads (0 = all cores, divided among the ranks of this node)")
-flags.define("device-type", "", "accepted for nanochat compatibility; always CPU")
+flags.define("threads", int: 0, "threads (0 = all cores, divided among the ranks of this node)", min: 0, max: 4096)
+flags.define("device-type", "", "accepted for nanochat compatibility; always CPU", choices: ["", "cpu"])
 
 runMain {
     try flags.parse()

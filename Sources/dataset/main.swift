@@ -5,18 +5,17 @@ import NanoChat
 // shard. With no shards present and no network, generate the built-in synthetic corpus instead.
 runMain {
     let flags = Flags(program: "dataset", summary: "Download nanochat's pretraining shards (or generate the built-in corpus offline).")
-    flags.define("num-files", "-1", "number of train shards to download (-n; -1 = all); the val shard \(ShardDownloader.maxShard) is always added")
-    flags.define("num-workers", "4", "parallel downloads (-w)")
+    flags.define("num-files", int: -1, "number of train shards to download (-1 = all); the val shard \(ShardDownloader.maxShard) is always added",
+                 min: 0, max: ShardDownloader.maxShard, also: ["-1"], short: "n")
+    flags.define("num-workers", int: 4, "parallel downloads", min: 1, max: 64, short: "w")
     flags.define("data-dir", Paths.baseDataDir, "where shards go ($NANOCHAT_BASE_DIR/base_data)")
     flags.define("base-url", ShardDownloader.defaultBaseURL, "URL prefix of shard_XXXXX.parquet")
-    flags.define("generate", "0", "write the built-in synthetic corpus instead of downloading")
-    flags.define("retry-base", "2", "seconds before the first retry (doubles each attempt)")
-    flags.define("bench", "0", "benchmark instead: read every shard of --data-dir, then run the loader (dev/data/bench.sh)")
+    flags.define("generate", bool: false, "write the built-in synthetic corpus instead of downloading")
+    flags.define("retry-base", double: 2, "seconds before the first retry (doubles each attempt)", min: 0, max: 3600)
+    flags.define("bench", bool: false, "benchmark instead: read every shard of --data-dir, then run the loader (dev/data/bench.sh)")
     flags.define("tokenizer", "", "--bench: tokenizer.tiktoken file or tokenizer directory (default $NANOCHAT_BASE_DIR/tokenizer)")
-    flags.define("batches", "20", "--bench: loader batches of B=32, T=2048")
-    // nanochat's short flags
-    let args = CommandLine.arguments.dropFirst().map { $0 == "-n" ? "--num-files" : ($0 == "-w" ? "--num-workers" : $0) }
-    try flags.parse(Array(args))
+    flags.define("batches", int: 20, "--bench: loader batches of B=32, T=2048", min: 2, max: 1 << 30)
+    try flags.parse()
 
     let dir = flags.string("data-dir")
     if try flags.bool("bench") {

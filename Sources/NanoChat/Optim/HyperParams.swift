@@ -12,6 +12,8 @@ public struct HyperParams: Sendable, Equatable {
     /// Scaling params (transformer_matrices + lm_head) of the model and of the d12 reference.
     public var scalingParams: Int, referenceScalingParams: Int
     public var flopsPerToken: Double
+    /// One line: the number of steps and where it came from (printed by base_train, nanochat's "auto" horizon).
+    public var horizon: String
 
     /// 2¹⁹ tokens: the batch the reference d12 was tuned at.
     public static let referenceBatch = 1 << 19
@@ -45,17 +47,29 @@ public struct HyperParams: Sendable, Equatable {
         let wdScaled = weightDecay * (Double(B) / bRef).squareRoot() * (dRef / Double(targetTokens))
         let fpt = config.flopsPerToken
         let iters: Int
+        let horizon: String
+        let auto = "--num-iterations=\(numIterations) (auto)"
         if numIterations > 0 {
             iters = numIterations
+            horizon = "Training horizon: \(iters) steps (--num-iterations)"
         } else if targetFlops > 0 {
             iters = pythonRound(targetFlops / (fpt * Double(B)))
-        } else {
+            horizon = "Training horizon: \(iters) steps from \(auto): --target-flops=\(String(format: "%g", targetFlops)) / "
+                + "(\(String(format: "%.4g", fpt)) FLOPs/token × \(B) tokens/step)"
+        } else if targetParamDataRatio > 0 {
             iters = targetTokens / B
+            horizon = "Training horizon: \(iters) steps from \(auto): --target-param-data-ratio=\(targetParamDataRatio) × "
+                + "\(scaling) scaling params = \(targetTokens) tokens / \(B) tokens/step"
+        } else {
+            throw NanoChatError("no training horizon: --num-iterations, --target-flops and --target-param-data-ratio are all disabled; set one")
+        }
+        guard iters > 0 else {
+            throw NanoChatError("\(horizon.replacingOccurrences(of: "Training horizon: ", with: "training horizon is ")); pass a positive --num-iterations")
         }
         return HyperParams(totalBatchSize: B, batchLrScale: batchLrScale, unembeddingLr: unembeddingLr * batchLrScale,
                            embeddingLr: embeddingLr * batchLrScale, matrixLr: matrixLr * batchLrScale,
                            scalarLr: scalarLr * batchLrScale, weightDecayScaled: wdScaled, numIterations: iters,
                            targetTokens: targetTokens, scalingParams: scaling, referenceScalingParams: refScaling,
-                           flopsPerToken: fpt)
+                           flopsPerToken: fpt, horizon: horizon)
     }
 }

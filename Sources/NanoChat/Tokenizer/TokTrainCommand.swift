@@ -5,15 +5,15 @@ import Foundation
 public enum TokTrainCommand {
     public static func flags() -> Flags {
         let f = Flags(program: "tok_train", summary: "Train nanochat's BPE tokenizer (or, with --eval, report its compression).")
-        f.define("max-chars", "2000000000", "maximum characters to train on")
-        f.define("doc-cap", "10000", "maximum characters (code points) per document")
-        f.define("vocab-size", "32768", "vocabulary size, including the 9 special tokens")
+        f.define("max-chars", int: 2_000_000_000, "maximum characters to train on", min: 1)
+        f.define("doc-cap", int: 10_000, "maximum characters (code points) per document", min: 1)
+        f.define("vocab-size", int: 32768, "vocabulary size, including the 9 special tokens", min: 256 + Tokenizer.specialTokens.count, max: 1 << 24)
         f.define("data-dir", "", "dataset directory (train split = all shards but the last); default $NANOCHAT_BASE_DIR/base_data")
         f.define("input", "", "FILE[,FILE...]: train on every document of exactly these files instead of --data-dir")
         f.define("output-dir", "", "where tokenizer.tiktoken and tokenizer_config.json go; default $NANOCHAT_BASE_DIR/tokenizer")
-        f.define("threads", "0", "threads (0 = all cores)")
-        f.define("eval", "0", "do not train: print bytes/token of the tokenizer in --output-dir on built-in texts and the val split")
-        f.define("bench-encode", "0", "with --eval: also time encoding of the --input documents (1 thread and all threads)")
+        f.define("threads", int: 0, "threads (0 = all cores)", min: 0, max: 4096)
+        f.define("eval", bool: false, "do not train: print bytes/token of the tokenizer in --output-dir on built-in texts and the val split")
+        f.define("bench-encode", bool: false, "with --eval: also time encoding of the --input documents (1 thread and all threads)")
         return f
     }
 

@@ -89,6 +89,7 @@ public final class BaseTrainer {
                                      numIterations: o.numIterations, targetFlops: o.targetFlops,
                                      unembeddingLr: o.unembeddingLr, embeddingLr: o.embeddingLr, matrixLr: o.matrixLr,
                                      scalarLr: o.scalarLr, weightDecay: o.weightDecay)
+        print0(hp.horizon)
         let tokensPerFwdBwd = o.deviceBatchSize * o.maxSeqLen
         let worldTokens = tokensPerFwdBwd * dist.worldSize
         guard hp.totalBatchSize % worldTokens == 0 else {

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Bad input to the real binaries: each case must exit non-zero (not by a signal) with exactly one line on
+# stderr that names the flag or file. Fast (no training): every case fails before any real work.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release 2>&1 | tail -1
+BIN=.build/release
+export NANOCHAT_BASE_DIR="$(mktemp -d /tmp/nanochat-hardening-check.XXXXXX)"
+trap 'rm -rf "$NANOCHAT_BASE_DIR"' EXIT
+fails=0; cases=0
+
+# expect_error "substring the line must contain" tool args...
+expect_error() {
+    local want="$1"; shift
+    local err rc lines
+    cases=$((cases + 1))
+    err=$(timeout 60 "$BIN/$@" 2>&1 >/dev/null); rc=$?
+    lines=$(printf '%s' "$err" | grep -c '')
+    if [ "$rc" -eq 0 ] || [ "$rc" -ge 124 ]; then
+        echo "FAIL ($*): exit code $rc (want 1..123, no signal/timeout)"; fails=$((fails + 1))
+    elif [ "$lines" -ne 1 ]; then
+        echo "FAIL ($*): $lines lines on stderr (want 1):"; printf '%s\n' "$err" | head -5 | sed 's/^/    /'; fails=$((fails + 1))
+    elif [[ "$err" != *"$want"* ]]; then
+        echo "FAIL ($*): '$err' lacks '$want'"; fails=$((fails + 1))
+    else
+        echo "ok   $* -> $err"
+    fi
+}
+
+# flags: missing values, stray words, single dash, unknown names, ranges
+expect_error "--depth needs a value"           base_train --depth
+expect_error "--depth needs a value"           base_train --depth --max-seq-len=64
+expect_error "unexpected argument 'foo'"       base_train foo
+expect_error "--depth=3"                       base_train -depth=3
+expect_error "unknown flag --nope"             base_train --nope=1
+expect_error "--depth=0"                       base_train --depth=0
+expect_error "--depth=100000"                  base_train --depth=100000
+expect_error "--head-dim=0"                    base_train --head-dim=0
+expect_error "--device-batch-size=0"           base_train --device-batch-size=0
+expect_error "--seed=-1"                       base_train --seed=-1
+expect_error "--window-pattern=SX"             base_train --window-pattern=SX
+expect_error "--num-iterations=-2"             base_train --num-iterations=-2
+expect_error "--resume-from-step=lst"          base_train --resume-from-step=lst
+expect_error "--matrix-lr=nan"                 base_train --matrix-lr=nan
+expect_error "--device-batch-size=0"           base_eval --device-batch-size=0
+expect_error "--split-tokens=0"                base_eval --split-tokens=0
+expect_error "--max-per-task=0"                base_eval --max-per-task=0
+expect_error "unexpected argument 'x'"         base_eval x
+expect_error "--vocab-size=100"                tok_train --vocab-size=100
+expect_error "--doc-cap=0"                     tok_train --doc-cap=0
+expect_error "-n needs a value"                dataset -n
+expect_error "--num-workers=0"                 dataset -w 0
+
+echo "hardening_check: $((cases - fails))/$cases cases ok"
+[ "$fails" -eq 0 ]
