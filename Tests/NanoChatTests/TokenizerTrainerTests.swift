@@ -128,7 +128,7 @@ final class TokenizerCommandTests: XCTestCase {
         try "".write(toFile: empty, atomically: true, encoding: .utf8)
         assertTokTrainError(["--input=\(empty)", "--output-dir=\(dir)/out"], contains: "empty corpus")
         assertTokTrainError(["--input=\(dir)/nope.txt", "--output-dir=\(dir)/out"], contains: "nope.txt: cannot read")
-        assertTokTrainError(["--input=\(TestPaths.fixture("tokenizer/train_corpus.txt"))", "--vocab-size=200"], contains: "below 265")
+        assertTokTrainError(["--input=\(TestPaths.fixture("tokenizer/train_corpus.txt"))", "--vocab-size=200"], contains: "--vocab-size=200 is out of range: must be 265")
         assertTokTrainError(["--data-dir=\(dir)/missing"], contains: "missing")
         try "garbage\n".write(toFile: dir + "/tokenizer.tiktoken", atomically: true, encoding: .utf8)
         assertTokTrainError(["--eval", "--output-dir=\(dir)"], contains: "tokenizer.tiktoken: line 1")
