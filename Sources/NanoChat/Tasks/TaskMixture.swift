@@ -27,3 +27,25 @@ public final class TaskMixture: ChatTask {
         return try tasks[t].conversation(at: r)
     }
 }
+
+/// nanochat's `TaskSequence`: tasks one after the other (here: the shard files of one source, in order).
+public final class TaskSequence: ChatTask {
+    public let tasks: [ChatTask]
+    private let offsets: [Int]
+    public let count: Int
+    public var name: String { tasks.first?.name ?? "sequence" }
+
+    public init(_ tasks: [ChatTask]) {
+        self.tasks = tasks
+        var o: [Int] = [], n = 0
+        for t in tasks { o.append(n); n += t.count }
+        offsets = o; count = n
+    }
+
+    public func conversation(at index: Int) throws -> Conversation {
+        guard index >= 0 && index < count else { throw NanoChatError("\(name): index \(index) out of range for \(count) conversations") }
+        var t = offsets.count - 1
+        while offsets[t] > index { t -= 1 }
+        return try tasks[t].conversation(at: index - offsets[t])
+    }
+}
