@@ -1,8 +1,9 @@
 import Foundation
 
-/// nanochat's base_train loop (§7.3) over our model, optimizer and loader: eval / sample / save, then
-/// grad-accumulated forward+backward, one all-reduce of the flat gradient buffer, one optimizer step,
-/// one log line. A resumed run reproduces the uninterrupted run bit for bit.
+/// nanochat's base_train (§7) over our model, optimizer and loader. Setup lives here; the loop itself is the
+/// shared `TrainingLoop`/`TrainStep` (also used by chat_sft), for which this class is the batch source's owner
+/// and the hooks: val bpb / CORE / samples, and checkpoints with the loader and loop state. A resumed run
+/// reproduces the uninterrupted run bit for bit.
 public final class BaseTrainer {
     public let opt: TrainOptions
     public let dist: Distributed
@@ -17,124 +18,108 @@ public final class BaseTrainer {
     public let flopsPerToken: Double
     let source: DocumentSource
     let trainLoader: DataLoader
-    var peakGFLOPS = 0.0
+    public let loop: TrainingLoop
 
-    // loop state (saved in meta.loop_state for exact resume)
-    public private(set) var step = 0
-    public private(set) var valBpb: Double? = nil
-    public private(set) var minValBpb = Double.infinity
-    public private(set) var smoothTrainLoss = 0.0
-    public private(set) var totalTrainingTime = 0.0
-    /// The last `train_loss` of each step run in this process (tests compare resumed runs with these).
-    public private(set) var losses: [Float] = []
+    // the loop's state (saved in meta.loop_state for exact resume)
+    public var step: Int { loop.state.step }
+    public var valBpb: Double? { loop.state.valBpb }
+    public var minValBpb: Double { loop.state.minValBpb }
+    public var smoothTrainLoss: Double { loop.state.smoothTrainLoss }
+    public var totalTrainingTime: Double { loop.state.totalTrainingTime }
+    /// The logged `train_loss` of each step run in this process (tests compare resumed runs with these).
+    public var losses: [Float] { loop.losses }
+
+    /// A checkpoint this run resumes from.
+    struct ResumePoint { let step: Int; let meta: JSONValue }
 
     public init(options o: TrainOptions, dist: Distributed) throws {
         self.opt = o
         self.dist = dist
-        let threads = o.threads > 0 ? o.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, dist.localSize))
-        Threads.configure(threads)
+        Threads.configure(o.threads > 0 ? o.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, dist.localSize)))
+        tokenizer = try Self.loadTokenizer(o)
+        source = try Self.openData(o, dist: dist)
 
-        // Tokenizer
-        let tokFile = Paths.join(o.tokenizerDir, "tokenizer.tiktoken")
-        guard Paths.exists(tokFile) else {
-            throw NanoChatError(file: tokFile, "no tokenizer; train one first: swift run -c release tok_train")
-        }
-        tokenizer = try Tokenizer.load(directory: o.tokenizerDir)
-
-        // Data: real shards if present, else the built-in generated corpus (announced by the generator)
-        // (only for a directory: the default one may be created; a path the user typed must exist)
-        var isDir: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: o.dataDir, isDirectory: &isDir)
-        if !exists && o.dataDir != Paths.baseDataDir { throw NanoChatError(file: o.dataDir, "no such data directory or file") }
-        if dist.rank == 0 && (!exists || isDir.boolValue) { _ = try GeneratedCorpus.ensure(dataDir: o.dataDir) }
-        dist.barrier()
-        source = try DocumentSource(path: o.dataDir)
-
-        // Model
         config = GPTConfig.fromDepth(o.depth, aspectRatio: o.aspectRatio, headDim: o.headDim, maxSeqLen: o.maxSeqLen,
                                      vocabSize: tokenizer.vocabSize, windowPattern: o.windowPattern)
         model = try GPT(config: config)
         model.initWeights(seed: UInt64(o.seed))
         checkpointDir = Paths.join(o.checkpointsDir, o.modelTag ?? "d\(o.depth)")
+        let resume = try Self.loadWeights(into: model, o, checkpointDir: checkpointDir)
 
-        var resumeMeta: JSONValue? = nil
-        var resumeStep = -1
-        if o.resumeFromStep >= 0 {
-            resumeStep = o.resumeFromStep == Int.max ? try CheckpointManager.lastStep(checkpointDir) : o.resumeFromStep
-            let meta = try CheckpointManager.loadMeta(checkpointDir, resumeStep)
-            let saved = try CheckpointManager.modelConfig(from: meta, file: CheckpointManager.metaPath(checkpointDir, resumeStep))
-            guard saved == config else {
-                throw NanoChatError(file: CheckpointManager.metaPath(checkpointDir, resumeStep),
-                                    "checkpoint model_config \(saved) differs from this run's \(config)")
-            }
-            try model.load(from: SafetensorsFile(path: CheckpointManager.modelPath(checkpointDir, resumeStep)))
-            resumeMeta = meta
-            print0("Resuming from step \(resumeStep) of \(checkpointDir)")
-        } else if let src = o.initFrom {
-            let file = try Self.modelFile(src)
-            try model.load(from: SafetensorsFile(path: file))
-            print0("Initialized weights from \(file) (fresh optimizer)")
-        }
-
-        // Sizes, horizon, batch and hyper-parameter transfer (§2.5)
         flopsPerToken = model.estimateFlops()
         let counts = model.numScalingParams()
-        print0("Model config: \(config)")
-        for k in ["wte", "value_embeds", "lm_head", "transformer_matrices", "scalars", "total"] {
-            print0(String(format: "%-20@ %@", k as NSString, commas(counts[k] ?? 0)))
-        }
-        print0(String(format: "Estimated FLOPs per token: %e", flopsPerToken))
+        Self.printModelSummary(config, counts: counts, flopsPerToken: flopsPerToken)
         hp = try HyperParams.resolve(config: config, aspectRatio: o.aspectRatio, headDim: o.headDim,
                                      totalBatchSize: o.totalBatchSize, targetParamDataRatio: o.targetParamDataRatio,
                                      numIterations: o.numIterations, targetFlops: o.targetFlops,
                                      unembeddingLr: o.unembeddingLr, embeddingLr: o.embeddingLr, matrixLr: o.matrixLr,
                                      scalarLr: o.scalarLr, weightDecay: o.weightDecay)
         print0(hp.horizon)
-        let tokensPerFwdBwd = o.deviceBatchSize * o.maxSeqLen
-        let worldTokens = tokensPerFwdBwd * dist.worldSize
-        guard hp.totalBatchSize % worldTokens == 0 else {
-            throw NanoChatError("base_train: total batch size \(hp.totalBatchSize) is not divisible by device_batch_size × max_seq_len × world_size = \(o.deviceBatchSize) × \(o.maxSeqLen) × \(dist.worldSize) = \(worldTokens); adjust --total-batch-size or --device-batch-size")
-        }
-        gradAccumSteps = hp.totalBatchSize / worldTokens
-        print0("Tokens / micro-batch / rank: \(commas(tokensPerFwdBwd)), world: \(dist.worldSize), grad accumulation steps: \(gradAccumSteps), total batch: \(commas(hp.totalBatchSize))")
-        print0(String(format: "Iterations: %d | batch lr scale: %.7f | weight decay: %.7f | tokens:params %.2f",
-                      hp.numIterations, hp.batchLrScale, hp.weightDecayScaled,
-                      Double(hp.totalBatchSize * hp.numIterations) / Double((counts["transformer_matrices"] ?? 0) + (counts["lm_head"] ?? 1))))
+        gradAccumSteps = try Self.gradAccumSteps(o, hp, dist: dist)
+        Self.printBatchSummary(o, hp, counts: counts, gradAccumSteps: gradAccumSteps, worldSize: dist.worldSize)
         schedule = Schedule(numIterations: hp.numIterations, warmupSteps: o.warmupSteps,
                             warmdownRatio: o.warmdownRatio, finalLrFrac: o.finalLrFrac)
-
         optimizer = MuonAdamW(layout: model.layout, config: config, unembeddingLr: hp.unembeddingLr,
                               embeddingLr: hp.embeddingLr, matrixLr: hp.matrixLr, weightDecay: hp.weightDecayScaled,
                               scalarLr: hp.scalarLr, rank: dist.rank, worldSize: dist.worldSize)
 
-        // Loader (exact state when resuming on the same number of ranks)
+        var state = LoopState()
         var loaderState: LoaderState? = nil
-        if let meta = resumeMeta {
-            var p = CheckpointManager.optimPath(checkpointDir, resumeStep, rank: dist.rank)
-            if !Paths.exists(p) { p = CheckpointManager.optimPath(checkpointDir, resumeStep, rank: 0) }
-            try optimizer.load(from: p)
-            step = meta["step"]?.int ?? resumeStep
-            valBpb = meta["val_bpb"]?.double
-            if let ls = meta["loop_state"] {
-                minValBpb = ls["min_val_bpb"]?.double ?? .infinity
-                smoothTrainLoss = ls["smooth_train_loss"]?.double ?? 0
-                totalTrainingTime = ls["total_training_time"]?.double ?? 0
-            }
-            let savedWorld = meta["world_size"]?.int ?? 1
-            let stateJSON = try (savedWorld == dist.worldSize ? CheckpointManager.loadLoaderState(checkpointDir, resumeStep, rank: dist.rank) : nil)
-                ?? meta["dataloader_state_dict"]
-            if savedWorld != dist.worldSize {
-                print0("warning: checkpoint was written by \(savedWorld) ranks, resuming on \(dist.worldSize): data order resumes approximately (weights and optimizer exactly)")
-            }
-            if let s = stateJSON {
-                loaderState = try JSONDecoder().decode(LoaderState.self, from: Data(s.serialized().utf8))
-            }
+        if let r = resume {
+            try Self.loadOptimizer(optimizer, checkpointDir: checkpointDir, step: r.step, rank: dist.rank)
+            state = LoopState(meta: r.meta, step: r.step)
+            loaderState = try Self.loaderState(r, checkpointDir: checkpointDir, dist: dist)
         }
         trainLoader = try DataLoader(tokenizer: tokenizer, source: source, B: o.deviceBatchSize, T: o.maxSeqLen, split: "train",
                                      rank: dist.rank, worldSize: dist.worldSize, resume: loaderState)
-        self.resumeStep = resumeStep
+        let trainStep = TrainStep(program: "base_train", model: model, optimizer: optimizer, dist: dist,
+                                  B: o.deviceBatchSize, T: o.maxSeqLen, gradAccumSteps: gradAccumSteps, checkpointDir: checkpointDir)
+        loop = TrainingLoop(trainStep: trainStep, numIterations: hp.numIterations, saveEvery: o.saveEvery,
+                            flopsPerToken: flopsPerToken, state: state)
     }
-    let resumeStep: Int
+
+    // MARK: - Setup pieces
+
+    static func loadTokenizer(_ o: TrainOptions) throws -> Tokenizer {
+        let tokFile = Paths.join(o.tokenizerDir, "tokenizer.tiktoken")
+        guard Paths.exists(tokFile) else {
+            throw NanoChatError(file: tokFile, "no tokenizer; train one first: swift run -c release tok_train")
+        }
+        return try Tokenizer.load(directory: o.tokenizerDir)
+    }
+
+    /// Real shards if present, else the built-in generated corpus (announced by the generator) — only for a
+    /// directory: the default one may be created; a path the user typed must exist.
+    static func openData(_ o: TrainOptions, dist: Distributed) throws -> DocumentSource {
+        var isDir: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: o.dataDir, isDirectory: &isDir)
+        if !exists && o.dataDir != Paths.baseDataDir { throw NanoChatError(file: o.dataDir, "no such data directory or file") }
+        if dist.rank == 0 && (!exists || isDir.boolValue) { _ = try GeneratedCorpus.ensure(dataDir: o.dataDir) }
+        dist.barrier()
+        return try DocumentSource(path: o.dataDir)
+    }
+
+    /// Loads the weights of `--resume-from-step` (returning its meta) or `--init-from`; nil when starting fresh.
+    static func loadWeights(into model: GPT, _ o: TrainOptions, checkpointDir: String) throws -> ResumePoint? {
+        if o.resumeFromStep >= 0 {
+            let step = o.resumeFromStep == Int.max ? try CheckpointManager.lastStep(checkpointDir) : o.resumeFromStep
+            let metaFile = CheckpointManager.metaPath(checkpointDir, step)
+            let meta = try CheckpointManager.loadMeta(checkpointDir, step)
+            let saved = try CheckpointManager.modelConfig(from: meta, file: metaFile)
+            guard saved == model.config else {
+                throw NanoChatError(file: metaFile, "checkpoint model_config \(saved) differs from this run's \(model.config)")
+            }
+            try model.load(from: SafetensorsFile(path: CheckpointManager.modelPath(checkpointDir, step)))
+            print0("Resuming from step \(step) of \(checkpointDir)")
+            return ResumePoint(step: step, meta: meta)
+        }
+        if let src = o.initFrom {
+            let file = try modelFile(src)
+            try model.load(from: SafetensorsFile(path: file))
+            print0("Initialized weights from \(file) (fresh optimizer)")
+        }
+        return nil
+    }
 
     /// A model file from a path: a `model_*.safetensors` file, or a checkpoint directory (its last step).
     static func modelFile(_ path: String) throws -> String {
@@ -144,83 +129,60 @@ public final class BaseTrainer {
         return CheckpointManager.modelPath(path, try CheckpointManager.lastStep(path))
     }
 
+    static func printModelSummary(_ config: GPTConfig, counts: [String: Int], flopsPerToken: Double) {
+        print0("Model config: \(config)")
+        for k in ["wte", "value_embeds", "lm_head", "transformer_matrices", "scalars", "total"] {
+            print0(String(format: "%-20@ %@", k as NSString, commas(counts[k] ?? 0)))
+        }
+        print0(String(format: "Estimated FLOPs per token: %e", flopsPerToken))
+    }
+
+    /// total_batch_size // (B·T·world), which must divide exactly (§7.2).
+    static func gradAccumSteps(_ o: TrainOptions, _ hp: HyperParams, dist: Distributed) throws -> Int {
+        let worldTokens = o.deviceBatchSize * o.maxSeqLen * dist.worldSize
+        guard hp.totalBatchSize % worldTokens == 0 else {
+            throw NanoChatError("base_train: total batch size \(hp.totalBatchSize) is not divisible by device_batch_size × max_seq_len × world_size = \(o.deviceBatchSize) × \(o.maxSeqLen) × \(dist.worldSize) = \(worldTokens); adjust --total-batch-size or --device-batch-size")
+        }
+        return hp.totalBatchSize / worldTokens
+    }
+
+    static func printBatchSummary(_ o: TrainOptions, _ hp: HyperParams, counts: [String: Int], gradAccumSteps: Int, worldSize: Int) {
+        print0("Tokens / micro-batch / rank: \(commas(o.deviceBatchSize * o.maxSeqLen)), world: \(worldSize), grad accumulation steps: \(gradAccumSteps), total batch: \(commas(hp.totalBatchSize))")
+        print0(String(format: "Iterations: %d | batch lr scale: %.7f | weight decay: %.7f | tokens:params %.2f",
+                      hp.numIterations, hp.batchLrScale, hp.weightDecayScaled,
+                      Double(hp.totalBatchSize * hp.numIterations) / Double((counts["transformer_matrices"] ?? 0) + (counts["lm_head"] ?? 1))))
+    }
+
+    /// This rank's optimizer shard of the checkpoint, else rank 0's (state is replicated; resume on another rank count).
+    static func loadOptimizer(_ optimizer: MuonAdamW, checkpointDir: String, step: Int, rank: Int) throws {
+        var p = CheckpointManager.optimPath(checkpointDir, step, rank: rank)
+        if !Paths.exists(p) { p = CheckpointManager.optimPath(checkpointDir, step, rank: 0) }
+        try optimizer.load(from: p)
+    }
+
+    /// The loader state to resume from: exact (this rank's loader file) on the same number of ranks, else
+    /// nanochat's approximate three keys from the meta.
+    static func loaderState(_ r: ResumePoint, checkpointDir: String, dist: Distributed) throws -> LoaderState? {
+        let savedWorld = r.meta["world_size"]?.int ?? 1
+        let stateJSON = try (savedWorld == dist.worldSize ? CheckpointManager.loadLoaderState(checkpointDir, r.step, rank: dist.rank) : nil)
+            ?? r.meta["dataloader_state_dict"]
+        if savedWorld != dist.worldSize {
+            print0("warning: checkpoint was written by \(savedWorld) ranks, resuming on \(dist.worldSize): data order resumes approximately (weights and optimizer exactly)")
+        }
+        guard let s = stateJSON else { return nil }
+        return try JSONDecoder().decode(LoaderState.self, from: Data(s.serialized().utf8))
+    }
+
+    // MARK: - Training
+
     /// Runs steps until `numIterations` (inclusive final eval/save), or until `stopAfter` steps have run in
     /// this call (used by tests to simulate an interruption).
     public func train(stopAfter: Int? = nil) throws {
-        let N = hp.numIterations
-        if dist.rank == 0 {
-            peakGFLOPS = BLAS.measurePeakGFLOPS()
-            print0(String(format: "Measured fp32 sgemm peak: %.1f GFLOP/s (%d threads) — MFU denominator", peakGFLOPS, Threads.count))
-        }
-        let B = opt.deviceBatchSize, T = opt.maxSeqLen
-        var stepsRun = 0
-        let lossScale = 1 / Float(gradAccumSteps * dist.worldSize)
-        let gradBuf = model.grads.buffer
-        while true {
-            let lastStep = step == N
-            if opt.evalEvery > 0 && (lastStep || step % opt.evalEvery == 0) {
-                let bpb = try evaluateValBpb()
-                valBpb = bpb
-                minValBpb = min(minValBpb, bpb)
-                print0(String(format: "Step %05d | Validation bpb: %.6f", step, bpb))
-            }
-            if opt.coreMetricEvery > 0 && (lastStep || (step > 0 && step % opt.coreMetricEvery == 0)) {
-                try evaluateCore()
-            }
-            if opt.sampleEvery > 0 && dist.rank == 0 && (lastStep || (step > 0 && step % opt.sampleEvery == 0)) {
-                try sample()
-            }
-            if lastStep || (step > 0 && step != resumeStep && opt.saveEvery > 0 && step % opt.saveEvery == 0) {
-                try save()
-            }
-            if lastStep { break }
-            if let s = stopAfter, stepsRun >= s { return }
-
-            // ---- one optimization step ----
-            let t0 = now()
-            model.zeroGrad()
-            var trainLoss: Float = 0
-            var state = trainLoader.state
-            for _ in 0..<gradAccumSteps {
-                let batch = try trainLoader.next()
-                state = batch.state
-                trainLoss = batch.inputs.withUnsafeBufferPointer { x in
-                    batch.targets.withUnsafeBufferPointer { y in model.forward(inputs: x, targets: y, B: B, T: T) }
-                }
-                guard trainLoss.isFinite else {
-                    throw NanoChatError("base_train: loss became \(trainLoss) at step \(step); stopping without saving (last good checkpoint untouched in \(checkpointDir))")
-                }
-                model.backward(lossScale: lossScale)
-            }
-            dist.allReduceSum(gradBuf)
-            let lrm = schedule.lrMultiplier(step)
-            optimizer.setSchedule(lrMultiplier: lrm, muonMomentum: schedule.muonMomentum(step),
-                                  muonWeightDecay: schedule.muonWeightDecay(step, base: hp.weightDecayScaled))
-            optimizer.step(params: model.params, grads: model.grads)
-            let dt = now() - t0
-
-            // ---- logging (nanochat's line, fp32 MFU against the measured sgemm peak) ----
-            losses.append(trainLoss)
-            smoothTrainLoss = 0.9 * smoothTrainLoss + 0.1 * Double(trainLoss)
-            let debiased = smoothTrainLoss / (1 - pow(0.9, Double(step + 1)))
-            let tokPerSec = Int(Double(hp.totalBatchSize) / dt)
-            let mfu = peakGFLOPS > 0 ? 100 * flopsPerToken * Double(hp.totalBatchSize) / dt / (peakGFLOPS * 1e9 * Double(dist.worldSize)) : 0
-            if step > 10 { totalTrainingTime += dt }
-            let done = step + 1
-            // ETA from the mean of steps after warm-up (nanochat skips the first 10), else from this step
-            let perStep = step > 10 ? totalTrainingTime / Double(step - 10) : dt
-            let eta = Double(N - done) * perStep
-            print0(String(format: "step %05d/%05d (%.2f%%) | loss: %.6f | lrm: %.2f | dt: %.2fms | tok/sec: %@ | mfu: %.2f | epoch: %d pq: %d rg: %d | total time: %.2fm | eta: %.1fm",
-                          step, N, 100 * Double(step) / Double(max(N, 1)), debiased, lrm, dt * 1000, commas(tokPerSec), mfu,
-                          state.epoch, state.pqIdx, state.rgIdx, totalTrainingTime / 60, eta / 60))
-            if step == 0 { print0("Peak memory (RSS) after first step: \(Memory.format(Memory.peakRSS))") }
-            step += 1
-            stepsRun += 1
-        }
-        print0("Peak memory (RSS): \(Memory.format(Memory.peakRSS))")
-        print0(String(format: "Total training time: %.2fm", totalTrainingTime / 60))
-        print0(minValBpb.isFinite ? String(format: "Minimum validation bpb: %.6f", minValBpb) : "Minimum validation bpb: n/a (no eval)")
+        try loop.run(source: trainLoader, schedule: PretrainSchedule(schedule: schedule, weightDecay: hp.weightDecayScaled),
+                     hooks: self, stopAfter: stopAfter)
     }
+
+    // MARK: - Evaluation and checkpoints
 
     /// §5.1 on a fresh val loader: eval_tokens // (B·T·W) batches.
     func evaluateValBpb() throws -> Double {
@@ -233,11 +195,11 @@ public final class BaseTrainer {
         }
     }
 
-    func evaluateCore() throws {
+    func evaluateCore() throws -> Double {
         let bundle = try CoreBundle(dir: opt.bundleDir)
         let result = try CoreEval.evaluate(bundle: bundle, model: model, tokenizer: tokenizer,
                                            maxPerTask: opt.coreMetricMaxPerTask, dist: dist)
-        print0(String(format: "Step %05d | CORE metric: %.4f", step, result.core))
+        return result.core
     }
 
     func sample() throws {
@@ -265,13 +227,36 @@ public final class BaseTrainer {
             ("max_seq_len", .int(opt.maxSeqLen)),
             ("total_batch_size", .int(hp.totalBatchSize)),
             ("dataloader_state_dict", ls),
-            ("loop_state", .object([("min_val_bpb", .double(minValBpb)), ("smooth_train_loss", .double(smoothTrainLoss)),
-                                    ("total_training_time", .double(totalTrainingTime))])),
+            ("loop_state", loop.state.json),
             ("world_size", .int(dist.worldSize)),
         ])
     }
+}
 
-    func save() throws {
+/// base_train's cadence (§7.3): val bpb every `--eval-every` and at the end, CORE every `--core-metric-every`
+/// (not at step 0) and at the end, samples likewise on rank 0; a checkpoint with the loader state.
+extension BaseTrainer: TrainingHooks {
+    public func isLastStep(_ step: Int) -> Bool { step == hp.numIterations }
+
+    public func evaluate(step: Int, last: Bool) throws -> StepEvals {
+        var evals = StepEvals()
+        if opt.evalEvery > 0 && (last || step % opt.evalEvery == 0) {
+            let bpb = try evaluateValBpb()
+            evals.valBpb = bpb
+            print0(String(format: "Step %05d | Validation bpb: %.6f", step, bpb))
+        }
+        if opt.coreMetricEvery > 0 && (last || (step > 0 && step % opt.coreMetricEvery == 0)) {
+            let core = try evaluateCore()
+            evals.core = core
+            print0(String(format: "Step %05d | CORE metric: %.4f", step, core))
+        }
+        if opt.sampleEvery > 0 && dist.rank == 0 && (last || (step > 0 && step % opt.sampleEvery == 0)) {
+            try sample()
+        }
+        return evals
+    }
+
+    public func save(step: Int) throws {
         let ls = try JSONValue.encoding(trainLoader.state)
         try CheckpointManager.save(dir: checkpointDir, step: step, model: model, optimizer: optimizer,
                                    loaderState: ls, meta: meta(), dist: dist)

@@ -1,0 +1,129 @@
+import Foundation
+
+/// What the evaluations before a step measured (nil = not computed at that step).
+public struct StepEvals {
+    public var valBpb: Double?
+    public var core: Double?
+    public init(valBpb: Double? = nil, core: Double? = nil) { self.valBpb = valBpb; self.core = core }
+}
+
+/// The loop's own state, saved in the checkpoint meta as `loop_state` (plus `step`, `val_bpb`) so a resumed
+/// run continues bit for bit.
+public struct LoopState {
+    public var step = 0
+    public var valBpb: Double? = nil
+    public var minValBpb = Double.infinity
+    public var smoothTrainLoss = 0.0
+    public var totalTrainingTime = 0.0
+    public init() {}
+
+    /// The state stored in a checkpoint meta (missing keys keep their fresh-run values).
+    public init(meta: JSONValue, step resumeStep: Int) {
+        step = meta["step"]?.int ?? resumeStep
+        valBpb = meta["val_bpb"]?.double
+        if let ls = meta["loop_state"] {
+            minValBpb = ls["min_val_bpb"]?.double ?? .infinity
+            smoothTrainLoss = ls["smooth_train_loss"]?.double ?? 0
+            totalTrainingTime = ls["total_training_time"]?.double ?? 0
+        }
+    }
+
+    /// meta's `loop_state` object.
+    public var json: JSONValue {
+        .object([("min_val_bpb", .double(minValBpb)), ("smooth_train_loss", .double(smoothTrainLoss)),
+                 ("total_training_time", .double(totalTrainingTime))])
+    }
+}
+
+/// What a run plugs into `TrainingLoop`: when to stop, what to evaluate, how to save.
+public protocol TrainingHooks: AnyObject {
+    /// True when `step` is the final pass (evaluate, save, stop; no training). base_train: step == num_iterations;
+    /// chat_sft: its epoch is consumed, agreed across ranks.
+    func isLastStep(_ step: Int) throws -> Bool
+    /// Evaluations (val bpb, CORE, samples…) due before training `step`, or at the end when `last`; each hook
+    /// decides its own cadence and prints its own lines.
+    func evaluate(step: Int, last: Bool) throws -> StepEvals
+    /// Writes a checkpoint of `step`; the loop's state to store is `loop.state`.
+    func save(step: Int) throws
+}
+
+/// nanochat's training loop (§7.3) around the shared `TrainStep`: each pass evaluates (hook), saves (hook, at
+/// the end and every `saveEvery` steps), then runs one step and prints one line with loss, lrm, dt, tok/sec,
+/// mfu and ETA. base_train drives it with its `DataLoader`, `PretrainSchedule` and `BaseTrainer` as hooks.
+///
+/// How chat_sft plugs in (without copying the loop):
+/// - a `MicroBatchSource` yielding packed conversation rows with targets −1 where the mask is 0
+///   (an all-masked micro-batch is skipped with zero gradient, see `TrainStep`);
+/// - a `TrainSchedule` whose `settings(step:)` reads the source's epoch progress (called after the step's
+///   micro-batches were drawn): lr multiplier from progress, Muon momentum ramp 0.85→0.95 over 300 steps,
+///   weight decay 0;
+/// - a `TrainingHooks` object: `isLastStep` = epoch consumed (all-reduce MAX across ranks), `evaluate` =
+///   val bpb on the validation mixture at `--eval-every` and at the end, `save` = its checkpoint + meta
+///   (with `loop.state.json` as `loop_state`);
+/// - `numIterations` is the horizon for the log line and ETA (an estimate when the run ends by epoch).
+public final class TrainingLoop {
+    public let trainStep: TrainStep
+    public let numIterations: Int
+    public let saveEvery: Int
+    public let flopsPerToken: Double
+    public var state: LoopState
+    /// The logged loss (last micro-batch with valid targets; NaN if none) of each step run in this process.
+    public private(set) var losses: [Float] = []
+    var peakGFLOPS = 0.0
+
+    public init(trainStep: TrainStep, numIterations: Int, saveEvery: Int, flopsPerToken: Double, state: LoopState = LoopState()) {
+        self.trainStep = trainStep; self.numIterations = numIterations; self.saveEvery = saveEvery
+        self.flopsPerToken = flopsPerToken; self.state = state
+    }
+
+    var dist: Distributed { trainStep.dist }
+
+    /// Runs passes until the hooks say last (inclusive final eval/save), or until `stopAfter` steps have run
+    /// in this call (tests use it to simulate an interruption).
+    public func run(source: MicroBatchSource, schedule: TrainSchedule, hooks: TrainingHooks, stopAfter: Int? = nil) throws {
+        if dist.rank == 0 {
+            peakGFLOPS = BLAS.measurePeakGFLOPS()
+            print0(String(format: "Measured fp32 sgemm peak: %.1f GFLOP/s (%d threads) — MFU denominator", peakGFLOPS, Threads.count))
+        }
+        let startStep = state.step
+        var stepsRun = 0
+        while true {
+            let step = state.step
+            let last = try hooks.isLastStep(step)
+            let evals = try hooks.evaluate(step: step, last: last)
+            if let bpb = evals.valBpb { state.valBpb = bpb; state.minValBpb = min(state.minValBpb, bpb) }
+            // never re-save the checkpoint this run resumed from
+            if last || (step > startStep && saveEvery > 0 && step % saveEvery == 0) { try hooks.save(step: step) }
+            if last { break }
+            if let s = stopAfter, stepsRun >= s { return }
+
+            let result = try trainStep.run(step: step, source: source, schedule: schedule)
+            logStep(result, position: source.logPosition)
+            state.step += 1
+            stepsRun += 1
+        }
+        print0("Peak memory (RSS): \(Memory.format(Memory.peakRSS))")
+        print0(String(format: "Total training time: %.2fm", state.totalTrainingTime / 60))
+        print0(state.minValBpb.isFinite ? String(format: "Minimum validation bpb: %.6f", state.minValBpb) : "Minimum validation bpb: n/a (no eval)")
+    }
+
+    /// nanochat's step line, with fp32 MFU against the measured sgemm peak.
+    func logStep(_ r: StepResult, position: String) {
+        let step = state.step, N = numIterations
+        losses.append(r.loss ?? .nan)
+        // a step without any valid target on this rank leaves the smoothed loss as it was
+        if let loss = r.loss { state.smoothTrainLoss = 0.9 * state.smoothTrainLoss + 0.1 * Double(loss) }
+        let debiased = state.smoothTrainLoss / (1 - pow(0.9, Double(step + 1)))
+        let tokens = Double(trainStep.tokensPerStep)
+        let tokPerSec = Int(tokens / r.dt)
+        let mfu = peakGFLOPS > 0 ? 100 * flopsPerToken * tokens / r.dt / (peakGFLOPS * 1e9 * Double(dist.worldSize)) : 0
+        if step > 10 { state.totalTrainingTime += r.dt }
+        // ETA from the mean of steps after warm-up (nanochat skips the first 10), else from this step
+        let perStep = step > 10 ? state.totalTrainingTime / Double(step - 10) : r.dt
+        let eta = Double(max(0, N - (step + 1))) * perStep
+        print0(String(format: "step %05d/%05d (%.2f%%) | loss: %.6f | lrm: %.2f | dt: %.2fms | tok/sec: %@ | mfu: %.2f | %@ | total time: %.2fm | eta: %.1fm",
+                      step, N, 100 * Double(step) / Double(max(N, 1)), debiased, r.settings.lrMultiplier, r.dt * 1000,
+                      commas(tokPerSec), mfu, position, state.totalTrainingTime / 60, eta / 60))
+        if step == 0 { print0("Peak memory (RSS) after first step: \(Memory.format(Memory.peakRSS))") }
+    }
+}
