@@ -51,5 +51,26 @@ expect_error "--doc-cap=0"                     tok_train --doc-cap=0
 expect_error "-n needs a value"                dataset -n
 expect_error "--num-workers=0"                 dataset -w 0
 
+# model sizes, files and tokenizers: a tiny tokenizer and a 1-step d2 checkpoint to point them at
+D="$NANOCHAT_BASE_DIR"
+mkdir -p "$D/text" "$D/absurd/d1"
+for i in $(seq 1 300); do echo "The quick brown fox $i jumps over the lazy dog number $((i * 7)). Numbers 12 34 and words."; echo; done > "$D/text/corpus.txt"
+$BIN/tok_train --input="$D/text/corpus.txt" --vocab-size=300 --output-dir="$D/tokenizer" >/dev/null || { echo "FAIL: tok_train setup"; exit 1; }
+$BIN/base_train --depth=2 --aspect-ratio=32 --head-dim=32 --max-seq-len=32 --device-batch-size=2 --total-batch-size=64 \
+    --num-iterations=1 --eval-every=-1 --sample-every=-1 --threads=1 --data-dir="$D/text/corpus.txt" >/dev/null \
+    || { echo "FAIL: base_train setup"; exit 1; }
+expect_error "parameters"                      base_train --depth=1000 --data-dir="$D/text/corpus.txt"
+: > "$D/empty.txt"
+expect_error "empty.txt: empty text file"      base_eval --text="$D/empty.txt" --threads=1
+expect_error "missing.txt: cannot read"        base_eval --text="$D/missing.txt" --threads=1
+cat > "$D/absurd/d1/meta_000001.json" <<'JSON'
+{"step": 1, "model_config": {"sequence_len": 2048, "vocab_size": 300, "n_layer": 4000, "n_head": 512, "n_kv_head": 512, "n_embd": 65536}}
+JSON
+expect_error "meta_000001.json"                base_eval --checkpoints-dir="$D/absurd" --threads=1
+# a retrained tokenizer of the same size (other text) no longer matches the checkpoint's fingerprint
+for i in $(seq 1 300); do echo "Completely different words $i: zebra xylophone quartz vex $((i * 13)) wizard jumbo."; echo; done > "$D/text/other.txt"
+$BIN/tok_train --input="$D/text/other.txt" --vocab-size=300 --output-dir="$D/tokenizer2" >/dev/null || { echo "FAIL: tok_train setup 2"; exit 1; }
+expect_error "different merges"                base_eval --tokenizer-dir="$D/tokenizer2" --eval=sample --threads=1
+
 echo "hardening_check: $((cases - fails))/$cases cases ok"
 [ "$fails" -eq 0 ]

@@ -42,6 +42,9 @@ runMain {
     let ckpt = try CheckpointManager.loadModel(checkpointsDir: flags.optionalString("checkpoints-dir") ?? Paths.baseCheckpointsDir,
                                                modelTag: flags.optionalString("model-tag"), step: try flags.optionalInt("step"))
     let model = ckpt.model
+    try tokenizer.checkMatches(meta: ckpt.meta, metaFile: CheckpointManager.metaPath(ckpt.dir, ckpt.step), tokenizerPath: tokDir)
+    try ModelSize.check(model.config, rows: o.deviceBatchSize * model.config.sequenceLen, training: false, ranksOnHost: dist.localSize,
+                        what: "base_eval --device-batch-size=\(o.deviceBatchSize) on \(ckpt.dir)")
     if o.modes.contains("core") && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) && !flags.isSet("eval") {
         print0("No CORE task bundle at \(o.bundleDir) (core.yaml missing): skipping CORE; pass --bundle-dir=DIR to run it")
         o.modes.remove("core")

@@ -47,9 +47,11 @@ public enum CheckpointManager {
         return names.max { mtime($0) < mtime($1) }!
     }
 
-    /// Writes one rank's files; rank 0 also writes the model and, after every rank is done, the meta.
+    /// Writes one rank's files; rank 0 also writes the model and, after every rank is done, the meta. The
+    /// meta always gets the tokenizer's fingerprint, so every tool that saves checkpoints records it.
     public static func save(dir: String, step: Int, model: GPT, optimizer: MuonAdamW?, loaderState: JSONValue?,
-                            meta: JSONValue, dist: Distributed) throws {
+                            meta: JSONValue, tokenizer: Tokenizer, dist: Distributed) throws {
+        let meta = withFingerprint(meta, tokenizer)
         try Paths.ensureDir(dir)
         if dist.rank == 0 { try model.save(to: modelPath(dir, step)) }
         // optimizer state is replicated across ranks today; every rank still writes its own shard file,
@@ -59,6 +61,27 @@ public enum CheckpointManager {
         dist.barrier()
         if dist.rank == 0 { try atomicWrite(Data(meta.serialized().utf8), to: metaPath(dir, step)) }
         dist.barrier()
+    }
+
+    /// For `--init-from=model_S.safetensors`: checks the tokenizer against the meta next to it (`meta_S.json`);
+    /// a bare weights file without one (e.g. exported from PyTorch) is said once and accepted.
+    public static func checkTokenizer(_ tokenizer: Tokenizer, forModelFile file: String, tokenizerPath: String) throws {
+        let name = (file as NSString).lastPathComponent
+        let dir = (file as NSString).deletingLastPathComponent
+        guard name.hasPrefix("model_"), name.hasSuffix(".safetensors"), let step = Int(name.dropFirst(6).dropLast(12)),
+              Paths.exists(metaPath(dir, step)) else {
+            print0("warning: \(file) has no meta_*.json next to it; cannot check that \(tokenizerPath) is the tokenizer it was trained with")
+            return
+        }
+        try tokenizer.checkMatches(meta: loadMeta(dir, step), metaFile: metaPath(dir, step), tokenizerPath: tokenizerPath)
+    }
+
+    /// `meta` with `tokenizer_fingerprint` set (replaced if present).
+    public static func withFingerprint(_ meta: JSONValue, _ tokenizer: Tokenizer) -> JSONValue {
+        guard case .object(var kv) = meta else { return meta }
+        kv.removeAll { $0.0 == Tokenizer.fingerprintKey }
+        kv.append((Tokenizer.fingerprintKey, .string(tokenizer.fingerprint)))
+        return .object(kv)
     }
 
     public static func loadMeta(_ dir: String, _ step: Int) throws -> JSONValue {
@@ -71,8 +94,21 @@ public enum CheckpointManager {
 
     public static func modelConfig(from meta: JSONValue, file: String) throws -> GPTConfig {
         guard let mc = meta["model_config"] else { throw NanoChatError(file: file, "meta has no model_config") }
-        do { return try JSONDecoder().decode(GPTConfig.self, from: Data(mc.serialized().utf8)) }
+        let cfg: GPTConfig
+        do { cfg = try JSONDecoder().decode(GPTConfig.self, from: Data(mc.serialized().utf8)) }
         catch { throw NanoChatError(file: file, "model_config is incomplete (\(error))") }
+        do { try cfg.validate() } catch let e as NanoChatError { throw NanoChatError(file: file, e.message) }
+        return cfg
+    }
+
+    /// A loader state (meta's dataloader_state_dict or a loader_*.json file); wrong or missing keys name the file.
+    public static func loaderState(_ json: JSONValue, file: String) throws -> LoaderState {
+        do { return try JSONDecoder().decode(LoaderState.self, from: Data(json.serialized().utf8)) }
+        catch let DecodingError.keyNotFound(key, _) { throw NanoChatError(file: file, "loader state has no \"\(key.stringValue)\"") }
+        catch let DecodingError.typeMismatch(_, ctx) {
+            throw NanoChatError(file: file, "loader state has a wrong type at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))")
+        }
+        catch { throw NanoChatError(file: file, "not a loader state (\(error))") }
     }
 
     public static func loadLoaderState(_ dir: String, _ step: Int, rank: Int) throws -> JSONValue? {
@@ -85,6 +121,7 @@ public enum CheckpointManager {
     public static func loadModel(dir: String, step: Int) throws -> (GPT, JSONValue) {
         let meta = try loadMeta(dir, step)
         let cfg = try modelConfig(from: meta, file: metaPath(dir, step))
+        try ModelSize.check(cfg, rows: 0, training: false, what: metaPath(dir, step))
         let model = try GPT(config: cfg)
         try model.load(from: SafetensorsFile(path: modelPath(dir, step)))
         return (model, meta)

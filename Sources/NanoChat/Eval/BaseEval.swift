@@ -14,6 +14,13 @@ public enum BaseEval {
         public var csvDir = Paths.baseEvalDir
         public init() {}
 
+        /// Sizes a caller may have set by hand (the flags are range-checked already).
+        public func validate() throws {
+            guard deviceBatchSize >= 1 else { throw NanoChatError("base_eval: --device-batch-size=\(deviceBatchSize) must be ≥ 1") }
+            guard splitTokens >= 1 else { throw NanoChatError("base_eval: --split-tokens=\(splitTokens) must be ≥ 1") }
+            guard maxPerTask == -1 || maxPerTask >= 1 else { throw NanoChatError("base_eval: --max-per-task=\(maxPerTask) must be ≥ 1 or -1") }
+        }
+
         /// Parses `--eval core,bpb,sample` (unknown names are an error).
         public static func parseModes(_ s: String) throws -> Set<String> {
             let m = Set(s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
@@ -41,6 +48,18 @@ public enum BaseEval {
         return try Tokenizer.load(tiktokenFile: ranks)
     }
 
+    /// A `--text` file: empty is an error (no bytes to measure), invalid UTF-8 is decoded with U+FFFD
+    /// replacement and said once, as the shard reader does.
+    static func readText(_ file: String) throws -> String {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue,
+              let data = FileManager.default.contents(atPath: file) else { throw NanoChatError(file: file, "cannot read text file") }
+        guard !data.isEmpty else { throw NanoChatError(file: file, "empty text file: no bytes to measure bits per byte on") }
+        if let text = String(data: data, encoding: .utf8) { return text }
+        print0("warning: \(file): invalid UTF-8, decoded with U+FFFD replacement")
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// `makeBatches(split, B, T)` returns a fresh source of (inputs, targets) batches for "train" / "val".
     public static func run(model: LanguageModel, tokenizer: TextTokenizer, step: Int, options o: Options,
                            dist: Distributed = .shared,
@@ -49,12 +68,13 @@ public enum BaseEval {
         guard tokenizer.vocabSize == model.config.vocabSize else {
             throw NanoChatError("base_eval: tokenizer vocab size \(tokenizer.vocabSize) does not match the model's \(model.config.vocabSize)")
         }
+        try o.validate()
         var r = Results()
         let T = model.config.sequenceLen
         if let file = o.textFile {
-            guard let data = FileManager.default.contents(atPath: file) else { throw NanoChatError(file: file, "cannot read text file") }
-            let text = String(decoding: data, as: UTF8.self)
+            let text = try readText(file)
             let res = LossEval.bitsPerByte(ofText: text, model: model, tokenizer: tokenizer, T: T, batchSize: o.deviceBatchSize)
+            guard res.bpb.isFinite else { throw NanoChatError(file: file, "bits per byte is \(res.bpb) (\(res.tokens) tokens)") }
             r.text = res
             print0("tokens: \(res.tokens)")
             print0(String(format: "bpb: %.6f", res.bpb))

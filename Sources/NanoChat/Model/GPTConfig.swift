@@ -59,10 +59,19 @@ public struct GPTConfig: Codable, Sendable, Equatable {
         }
     }
 
+    public static let maxLayers = 4096, maxEmbd = 1 << 20, maxVocab = 1 << 24, maxSequenceLen = 1 << 24
+
     /// Checks the invariants nanochat asserts, as one-line errors.
     public func validate() throws {
         guard nLayer > 0, nHead > 0, nKvHead > 0, nEmbd > 0, vocabSize > 0, sequenceLen > 0 else {
             throw NanoChatError("model config: all sizes must be positive (\(self))")
+        }
+        // bounds far above any trainable model that keep every size computation inside Int (ModelSize
+        // then compares the memory needed with the machine's RAM)
+        for (name, value, limit) in [("n_layer", nLayer, Self.maxLayers), ("n_embd", nEmbd, Self.maxEmbd),
+                                     ("vocab_size", vocabSize, Self.maxVocab), ("sequence_len", sequenceLen, Self.maxSequenceLen),
+                                     ("n_head", nHead, nEmbd), ("n_kv_head", nKvHead, nHead)] where value > limit {
+            throw NanoChatError("model config: \(name) \(value) is larger than \(limit)")
         }
         guard nEmbd % nHead == 0 else { throw NanoChatError("model config: n_embd \(nEmbd) not divisible by n_head \(nHead)") }
         guard nHead % nKvHead == 0 else { throw NanoChatError("model config: n_head \(nHead) not divisible by n_kv_head \(nKvHead)") }

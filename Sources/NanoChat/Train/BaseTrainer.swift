@@ -39,12 +39,11 @@ public final class BaseTrainer {
         tokenizer = try Self.loadTokenizer(o)
         source = try Self.openData(o, dist: dist)
 
-        config = GPTConfig.fromDepth(o.depth, aspectRatio: o.aspectRatio, headDim: o.headDim, maxSeqLen: o.maxSeqLen,
-                                     vocabSize: tokenizer.vocabSize, windowPattern: o.windowPattern)
+        config = try o.modelConfig(vocabSize: tokenizer.vocabSize, ranksOnHost: dist.localSize)
         model = try GPT(config: config)
         model.initWeights(seed: UInt64(o.seed))
         checkpointDir = Paths.join(o.checkpointsDir, o.modelTag ?? "d\(o.depth)")
-        let resume = try Self.loadWeights(into: model, o, checkpointDir: checkpointDir)
+        let resume = try Self.loadWeights(into: model, o, checkpointDir: checkpointDir, tokenizer: tokenizer)
 
         flopsPerToken = model.estimateFlops()
         let counts = model.numScalingParams()
@@ -100,11 +99,12 @@ public final class BaseTrainer {
     }
 
     /// Loads the weights of `--resume-from-step` (returning its meta) or `--init-from`; nil when starting fresh.
-    static func loadWeights(into model: GPT, _ o: TrainOptions, checkpointDir: String) throws -> ResumePoint? {
+    static func loadWeights(into model: GPT, _ o: TrainOptions, checkpointDir: String, tokenizer: Tokenizer) throws -> ResumePoint? {
         if o.resumeFromStep >= 0 {
             let step = o.resumeFromStep == Int.max ? try CheckpointManager.lastStep(checkpointDir) : o.resumeFromStep
             let metaFile = CheckpointManager.metaPath(checkpointDir, step)
             let meta = try CheckpointManager.loadMeta(checkpointDir, step)
+            try tokenizer.checkMatches(meta: meta, metaFile: metaFile, tokenizerPath: o.tokenizerDir)
             let saved = try CheckpointManager.modelConfig(from: meta, file: metaFile)
             guard saved == model.config else {
                 throw NanoChatError(file: metaFile, "checkpoint model_config \(saved) differs from this run's \(model.config)")
@@ -115,6 +115,7 @@ public final class BaseTrainer {
         }
         if let src = o.initFrom {
             let file = try modelFile(src)
+            try CheckpointManager.checkTokenizer(tokenizer, forModelFile: file, tokenizerPath: o.tokenizerDir)
             try model.load(from: SafetensorsFile(path: file))
             print0("Initialized weights from \(file) (fresh optimizer)")
         }
@@ -164,13 +165,15 @@ public final class BaseTrainer {
     /// nanochat's approximate three keys from the meta.
     static func loaderState(_ r: ResumePoint, checkpointDir: String, dist: Distributed) throws -> LoaderState? {
         let savedWorld = r.meta["world_size"]?.int ?? 1
-        let stateJSON = try (savedWorld == dist.worldSize ? CheckpointManager.loadLoaderState(checkpointDir, r.step, rank: dist.rank) : nil)
-            ?? r.meta["dataloader_state_dict"]
+        let ownState = try savedWorld == dist.worldSize ? CheckpointManager.loadLoaderState(checkpointDir, r.step, rank: dist.rank) : nil
+        let stateJSON = ownState ?? r.meta["dataloader_state_dict"]
+        let stateFile = ownState != nil ? CheckpointManager.loaderPath(checkpointDir, r.step, rank: dist.rank)
+                                        : CheckpointManager.metaPath(checkpointDir, r.step)
         if savedWorld != dist.worldSize {
             print0("warning: checkpoint was written by \(savedWorld) ranks, resuming on \(dist.worldSize): data order resumes approximately (weights and optimizer exactly)")
         }
         guard let s = stateJSON else { return nil }
-        return try JSONDecoder().decode(LoaderState.self, from: Data(s.serialized().utf8))
+        return try CheckpointManager.loaderState(s, file: stateFile)
     }
 
     // MARK: - Training
@@ -259,7 +262,7 @@ extension BaseTrainer: TrainingHooks {
     public func save(step: Int) throws {
         let ls = try JSONValue.encoding(trainLoader.state)
         try CheckpointManager.save(dir: checkpointDir, step: step, model: model, optimizer: optimizer,
-                                   loaderState: ls, meta: meta(), dist: dist)
+                                   loaderState: ls, meta: meta(), tokenizer: tokenizer, dist: dist)
         if dist.rank == 0 {
             if opt.keepLast > 0 { CheckpointManager.prune(checkpointDir, keepLast: opt.keepLast) }
             print0("Saved checkpoint for step \(step) to \(checkpointDir)")

@@ -83,6 +83,18 @@ public struct TrainOptions: Sendable {
         .int("keep-last", \.keepLast, "keep only the newest N checkpoints (-1 = keep all)", min: 1, also: [-1]),
     ]
 
+    /// The model these flags ask for, validated and sized against this host's RAM before anything is
+    /// allocated; problems name the flags.
+    public func modelConfig(vocabSize: Int, ranksOnHost: Int = 1) throws -> GPTConfig {
+        let flags = "--depth=\(depth) --aspect-ratio=\(aspectRatio) --head-dim=\(headDim) --max-seq-len=\(maxSeqLen)"
+        let config = GPTConfig.fromDepth(depth, aspectRatio: aspectRatio, headDim: headDim, maxSeqLen: maxSeqLen,
+                                         vocabSize: vocabSize, windowPattern: windowPattern)
+        do { try config.validate() } catch let e as NanoChatError { throw NanoChatError("base_train \(flags): \(e.message)") }
+        try ModelSize.check(config, rows: deviceBatchSize * maxSeqLen, training: true, ranksOnHost: ranksOnHost,
+                            what: "base_train \(flags) --device-batch-size=\(deviceBatchSize)")
+        return config
+    }
+
     /// Declares every flag with its default, range and help.
     public static func declare(_ f: Flags) { OptionTable.declare(fields, defaults: TrainOptions(), in: f) }
 
