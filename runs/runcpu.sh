@@ -18,10 +18,10 @@ if [ ! -f "$NANOCHAT_BASE_DIR/tokenizer/tokenizer.tiktoken" ]; then
     $BIN/tok_train --max-chars=2000000000 --vocab-size=32768
 fi
 $BIN/tok_train --eval
-# 3. pretrain
+# 3. pretrain (--overwrite: a rerun of this script starts its d$DEPTH run over instead of refusing to mix runs)
 LAUNCH=""
 if [ "$NPROC" -gt 1 ]; then LAUNCH="mpirun --allow-run-as-root --oversubscribe -n $NPROC"; fi
-$LAUNCH $BIN/base_train --depth="$DEPTH" --max-seq-len=512 --device-batch-size=8 --total-batch-size=$((4096 * NPROC)) \
+$LAUNCH $BIN/base_train --overwrite --depth="$DEPTH" --max-seq-len=512 --device-batch-size=8 --total-batch-size=$((4096 * NPROC)) \
     --num-iterations="$STEPS" --eval-every=50 --eval-tokens=65536 --sample-every=100 --save-every=100
 # 4. evaluate: samples, bpb, CORE (nanochat's bundle in $NANOCHAT_BASE_DIR/eval_bundle, else ../shared's tasks)
 BUNDLE="$NANOCHAT_BASE_DIR/eval_bundle"; [ -f "$BUNDLE/core.yaml" ] || BUNDLE="${CORE_TASKS:-../shared/data/core}"

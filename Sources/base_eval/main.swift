@@ -9,7 +9,7 @@ flags.define("eval", "core,bpb,sample", "comma-separated evaluations: core, bpb,
 flags.define("text", "", "bits per byte of this UTF-8 file as one document (only this unless --eval is also given)")
 // Which model
 flags.define("model-tag", "", "checkpoint directory under base_checkpoints (default: the largest d<N>)")
-flags.define("step", int: nil, "checkpoint step (default: the last)", min: 0)
+flags.define("step", int: nil, "checkpoint step (default: the last; 'best' = base_train --save-best's)", min: 0, also: ["best"])
 flags.define("checkpoints-dir", "", "default $NANOCHAT_BASE_DIR/base_checkpoints")
 flags.define("tokenizer-dir", "", "default $NANOCHAT_BASE_DIR/tokenizer")
 // Evaluation sizes and data
@@ -40,7 +40,9 @@ runMain {
     let tokDir = flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir
     let tokenizer = try BaseEval.loadTokenizer(directory: tokDir)
     let ckpt = try CheckpointManager.loadModel(checkpointsDir: flags.optionalString("checkpoints-dir") ?? Paths.baseCheckpointsDir,
-                                               modelTag: flags.optionalString("model-tag"), step: try flags.optionalInt("step"))
+                                               modelTag: flags.optionalString("model-tag"),
+                                               step: flags.string("step") == "best" ? nil : try flags.optionalInt("step"),
+                                               best: flags.string("step") == "best")
     let model = ckpt.model
     try tokenizer.checkMatches(meta: ckpt.meta, metaFile: CheckpointManager.metaPath(ckpt.dir, ckpt.step), tokenizerPath: tokDir)
     try ModelSize.check(model.config, rows: o.deviceBatchSize * model.config.sequenceLen, training: false, ranksOnHost: dist.localSize,

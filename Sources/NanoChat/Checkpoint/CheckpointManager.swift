@@ -13,6 +13,8 @@ public enum CheckpointManager {
     public static func optimPath(_ dir: String, _ step: Int, rank: Int) -> String { Paths.join(dir, "optim_\(stepName(step))_rank\(rank).safetensors") }
     public static func loaderPath(_ dir: String, _ step: Int, rank: Int) -> String { Paths.join(dir, "loader_\(stepName(step))_rank\(rank).json") }
     public static func metaPath(_ dir: String, _ step: Int) -> String { Paths.join(dir, "meta_\(stepName(step)).json") }
+    /// `{dir}/best/`: base_train --save-best's lowest-val-bpb checkpoint, a checkpoint directory of one step.
+    public static func bestDir(_ dir: String) -> String { Paths.join(dir, "best") }
 
     /// Steps with a complete checkpoint (a meta file), ascending.
     public static func completeSteps(_ dir: String) -> [Int] {
@@ -127,12 +129,16 @@ public enum CheckpointManager {
         return (model, meta)
     }
 
-    /// `base_checkpoints/{tag or largest d<N>}/`, step = given or last complete.
-    public static func loadModel(checkpointsDir: String = Paths.baseCheckpointsDir, modelTag: String?, step: Int?) throws
-        -> (model: GPT, meta: JSONValue, dir: String, step: Int) {
+    /// `base_checkpoints/{tag or largest d<N>}/`, step = given or last complete; `best` = that tag's `best/`.
+    public static func loadModel(checkpointsDir: String = Paths.baseCheckpointsDir, modelTag: String?, step: Int?,
+                                 best: Bool = false) throws -> (model: GPT, meta: JSONValue, dir: String, step: Int) {
         let tag = try modelTag ?? resolveTag(checkpointsDir)
-        let dir = Paths.join(checkpointsDir, tag)
+        var dir = Paths.join(checkpointsDir, tag)
         guard Paths.exists(dir) else { throw NanoChatError(file: dir, "no such checkpoint directory") }
+        if best {
+            dir = bestDir(dir)
+            guard Paths.exists(dir) else { throw NanoChatError(file: dir, "no best checkpoint (train with --save-best and --eval-every)") }
+        }
         let s = try step ?? lastStep(dir)
         let (m, meta) = try loadModel(dir: dir, step: s)
         return (m, meta, dir, s)

@@ -21,6 +21,26 @@ public enum Paths {
         catch { throw NanoChatError(file: path, "cannot create directory (\(error.localizedDescription))") }
     }
     public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// Creates `dir` if needed and writes and removes a probe file in it (per rank, since every rank writes its
+    /// own files), so an unwritable output directory is one line before the work, not after it.
+    public static func ensureWritable(_ dir: String, what: String, rank: Int = 0) throws {
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        catch {
+            // name the culprit: the nearest existing ancestor is a file, or not writable
+            var parent = (dir as NSString).deletingLastPathComponent
+            while !parent.isEmpty && parent != "/" && !exists(parent) { parent = (parent as NSString).deletingLastPathComponent }
+            var isDir: ObjCBool = false
+            let why = FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) && !isDir.boolValue
+                ? "\(parent) is a file, not a directory" : "no permission to create it in \(parent)"
+            throw NanoChatError(file: dir, "cannot create the \(what): \(why)")
+        }
+        let probe = Paths.join(dir, ".write_probe_rank\(rank)_\(getpid())")
+        guard FileManager.default.createFile(atPath: probe, contents: Data("probe\n".utf8)) else {
+            throw NanoChatError(file: dir, "cannot write in the \(what) (permissions, read-only or full file system?)")
+        }
+        try? FileManager.default.removeItem(atPath: probe)
+    }
 }
 
 /// Write-then-rename: a crash mid-write leaves any previous file at `path` intact.

@@ -69,6 +69,8 @@ public enum BaseEval {
             throw NanoChatError("base_eval: tokenizer vocab size \(tokenizer.vocabSize) does not match the model's \(model.config.vocabSize)")
         }
         try o.validate()
+        // the CORE results CSV: find out now, not after the evaluation, that it cannot be written
+        if o.modes.contains("core") && dist.isMaster { try Paths.ensureWritable(o.csvDir, what: "eval output directory") }
         var r = Results()
         let T = model.config.sequenceLen
         if let file = o.textFile {

@@ -54,6 +54,15 @@ public final class BaseTrainer {
                                      unembeddingLr: o.unembeddingLr, embeddingLr: o.embeddingLr, matrixLr: o.matrixLr,
                                      scalarLr: o.scalarLr, weightDecay: o.weightDecay)
         print0(hp.horizon)
+        if let r = resume, r.step > hp.numIterations {
+            throw NanoChatError("base_train: cannot resume from step \(r.step): it is past the end of this run (num_iterations = \(hp.numIterations)); pass --num-iterations ≥ \(r.step) to train further")
+        }
+        if o.earlyStoppingPatience > 0 && o.evalEvery <= 0 {
+            throw NanoChatError("base_train: --early-stopping-patience needs val bpb evaluations; set --eval-every")
+        }
+        if o.saveBest && o.evalEvery <= 0 {
+            throw NanoChatError("base_train: --save-best needs val bpb evaluations; set --eval-every")
+        }
         gradAccumSteps = try Self.gradAccumSteps(o, hp, dist: dist)
         Self.printBatchSummary(o, hp, counts: counts, gradAccumSteps: gradAccumSteps, worldSize: dist.worldSize)
         schedule = Schedule(numIterations: hp.numIterations, warmupSteps: o.warmupSteps,
@@ -73,8 +82,13 @@ public final class BaseTrainer {
                                      rank: dist.rank, worldSize: dist.worldSize, resume: loaderState)
         let trainStep = TrainStep(program: "base_train", model: model, optimizer: optimizer, dist: dist,
                                   B: o.deviceBatchSize, T: o.maxSeqLen, gradAccumSteps: gradAccumSteps, checkpointDir: checkpointDir)
-        loop = TrainingLoop(trainStep: trainStep, numIterations: hp.numIterations, saveEvery: o.saveEvery,
+        loop = TrainingLoop(trainStep: trainStep, numIterations: hp.numIterations,
+                            options: LoopOptions(saveEvery: o.saveEvery, keepLast: o.keepLast, saveBest: o.saveBest,
+                                                 earlyStoppingPatience: o.earlyStoppingPatience,
+                                                 earlyStoppingMinDelta: o.earlyStoppingMinDelta),
                             flopsPerToken: flopsPerToken, state: state)
+        // last, after every other check: --overwrite deletes the previous run here
+        try RunDirectory.prepare(checkpointDir, resuming: resume != nil, overwrite: o.overwrite, dist: dist)
     }
 
     // MARK: - Setup pieces
@@ -259,13 +273,10 @@ extension BaseTrainer: TrainingHooks {
         return evals
     }
 
-    public func save(step: Int) throws {
+    public func save(step: Int, to dir: String) throws {
         let ls = try JSONValue.encoding(trainLoader.state)
-        try CheckpointManager.save(dir: checkpointDir, step: step, model: model, optimizer: optimizer,
+        try CheckpointManager.save(dir: dir, step: step, model: model, optimizer: optimizer,
                                    loaderState: ls, meta: meta(), tokenizer: tokenizer, dist: dist)
-        if dist.rank == 0 {
-            if opt.keepLast > 0 { CheckpointManager.prune(checkpointDir, keepLast: opt.keepLast) }
-            print0("Saved checkpoint for step \(step) to \(checkpointDir)")
-        }
+        print0("Saved checkpoint for step \(step) to \(dir)")
     }
 }

@@ -30,6 +30,10 @@ public struct TrainOptions: Sendable {
     public var seed = 42
     public var initFrom: String? = nil
     public var keepLast = -1
+    public var overwrite = false
+    public var saveBest = false
+    public var earlyStoppingPatience = -1
+    public var earlyStoppingMinDelta = 0.0
 
     public init() {}
 
@@ -80,7 +84,11 @@ public struct TrainOptions: Sendable {
         .int("threads", \.threads, "compute threads per rank (0 = all cores / ranks on this host)", min: 0, max: 4096),
         .int("seed", \.seed, "seed of weight init", min: 0),
         .optionalString("init-from", \.initFrom, "start from this checkpoint's weights (model_*.safetensors or a checkpoint dir), fresh optimizer"),
-        .int("keep-last", \.keepLast, "keep only the newest N checkpoints (-1 = keep all)", min: 1, also: [-1]),
+        .int("keep-last", \.keepLast, "keep only the newest N checkpoints (-1 = keep all; best/ is never pruned)", min: 1, also: [-1]),
+        .bool("overwrite", \.overwrite, "start a new run in a --model-tag directory that holds another run: delete its checkpoints first"),
+        .bool("save-best", \.saveBest, "keep the checkpoint with the lowest val bpb in <checkpoint dir>/best (load it with --init-from=<dir>/best, base_eval --step=best)"),
+        .int("early-stopping-patience", \.earlyStoppingPatience, "stop after N val bpb evaluations without improvement (-1 = never)", min: 1, also: [-1]),
+        .double("early-stopping-min-delta", \.earlyStoppingMinDelta, "improvement in val bpb that resets the patience", min: 0, max: 1000),
     ]
 
     /// The model these flags ask for, validated and sized against this host's RAM before anything is

@@ -15,6 +15,11 @@ public struct LoopState {
     public var minValBpb = Double.infinity
     public var smoothTrainLoss = 0.0
     public var totalTrainingTime = 0.0
+    /// Step of the lowest val bpb so far (the `best` checkpoint with --save-best).
+    public var bestStep: Int? = nil
+    /// Early stopping: the last val bpb that improved by at least min-delta, and the evals since then.
+    public var earlyStoppingReference = Double.infinity
+    public var evalsWithoutImprovement = 0
     public init() {}
 
     /// The state stored in a checkpoint meta (missing keys keep their fresh-run values).
@@ -25,13 +30,36 @@ public struct LoopState {
             minValBpb = ls["min_val_bpb"]?.double ?? .infinity
             smoothTrainLoss = ls["smooth_train_loss"]?.double ?? 0
             totalTrainingTime = ls["total_training_time"]?.double ?? 0
+            bestStep = ls["best_step"]?.int
+            earlyStoppingReference = ls["early_stopping_reference"]?.double ?? .infinity
+            evalsWithoutImprovement = ls["evals_without_improvement"]?.int ?? 0
         }
     }
 
     /// meta's `loop_state` object.
     public var json: JSONValue {
         .object([("min_val_bpb", .double(minValBpb)), ("smooth_train_loss", .double(smoothTrainLoss)),
-                 ("total_training_time", .double(totalTrainingTime))])
+                 ("total_training_time", .double(totalTrainingTime)), ("best_step", bestStep.map { .int($0) } ?? .null),
+                 ("early_stopping_reference", .double(earlyStoppingReference)),
+                 ("evals_without_improvement", .int(evalsWithoutImprovement))])
+    }
+}
+
+/// Checkpoint policy of a run (base_train's and chat_sft's flags of the same names).
+public struct LoopOptions {
+    /// Save every N steps (-1: only at the end).
+    public var saveEvery = -1
+    /// Keep only the newest N step checkpoints (-1: all); never touches `best/`.
+    public var keepLast = -1
+    /// Keep the checkpoint with the lowest val bpb in `<checkpoint dir>/best/` (a checkpoint directory of one step).
+    public var saveBest = false
+    /// Stop after this many val bpb evaluations without an improvement of at least `earlyStoppingMinDelta` (≤ 0: never).
+    public var earlyStoppingPatience = -1
+    public var earlyStoppingMinDelta = 0.0
+    public init(saveEvery: Int = -1, keepLast: Int = -1, saveBest: Bool = false, earlyStoppingPatience: Int = -1,
+                earlyStoppingMinDelta: Double = 0) {
+        self.saveEvery = saveEvery; self.keepLast = keepLast; self.saveBest = saveBest
+        self.earlyStoppingPatience = earlyStoppingPatience; self.earlyStoppingMinDelta = earlyStoppingMinDelta
     }
 }
 
@@ -43,13 +71,16 @@ public protocol TrainingHooks: AnyObject {
     /// Evaluations (val bpb, CORE, samples…) due before training `step`, or at the end when `last`; each hook
     /// decides its own cadence and prints its own lines.
     func evaluate(step: Int, last: Bool) throws -> StepEvals
-    /// Writes a checkpoint of `step`; the loop's state to store is `loop.state`.
-    func save(step: Int) throws
+    /// Writes a checkpoint of `step` into `dir` (the run's checkpoint dir, or its `best/`); the loop's state to
+    /// store is `loop.state`. Pruning is the loop's.
+    func save(step: Int, to dir: String) throws
 }
 
-/// nanochat's training loop (§7.3) around the shared `TrainStep`: each pass evaluates (hook), saves (hook, at
-/// the end and every `saveEvery` steps), then runs one step and prints one line with loss, lrm, dt, tok/sec,
-/// mfu and ETA. base_train drives it with its `DataLoader`, `PretrainSchedule` and `BaseTrainer` as hooks.
+/// nanochat's training loop (§7.3) around the shared `TrainStep`: each pass evaluates (hook), keeps the best
+/// checkpoint and counts early-stopping patience, saves (hook, at the end and every `saveEvery` steps), then
+/// runs one step, prints one line with loss, lrm, dt, tok/sec, mfu and ETA, and appends it to
+/// `train_log.jsonl` (see `TrainLogWriter` for the schema). base_train drives it with its `DataLoader`,
+/// `PretrainSchedule` and `BaseTrainer` as hooks.
 ///
 /// How chat_sft plugs in (without copying the loop):
 /// - a `MicroBatchSource` yielding packed conversation rows with targets −1 where the mask is 0
@@ -58,57 +89,100 @@ public protocol TrainingHooks: AnyObject {
 ///   micro-batches were drawn): lr multiplier from progress, Muon momentum ramp 0.85→0.95 over 300 steps,
 ///   weight decay 0;
 /// - a `TrainingHooks` object: `isLastStep` = epoch consumed (all-reduce MAX across ranks), `evaluate` =
-///   val bpb on the validation mixture at `--eval-every` and at the end, `save` = its checkpoint + meta
-///   (with `loop.state.json` as `loop_state`);
+///   val bpb on the validation mixture at `--eval-every` and at the end, `save(step:to:)` = its checkpoint +
+///   meta (with `loop.state.json` as `loop_state`);
+/// - `RunDirectory.prepare` before the first step (writable dir, no mixing with another run, `--overwrite`);
 /// - `numIterations` is the horizon for the log line and ETA (an estimate when the run ends by epoch).
 public final class TrainingLoop {
     public let trainStep: TrainStep
     public let numIterations: Int
-    public let saveEvery: Int
+    public let options: LoopOptions
     public let flopsPerToken: Double
     public var state: LoopState
     /// The logged loss (last micro-batch with valid targets; NaN if none) of each step run in this process.
     public private(set) var losses: [Float] = []
+    /// Why the last `run` ended early ("early stopping: …"), nil when it ran to its last step.
+    public private(set) var stopReason: String? = nil
     var peakGFLOPS = 0.0
+    var log: TrainLogWriter? = nil
 
-    public init(trainStep: TrainStep, numIterations: Int, saveEvery: Int, flopsPerToken: Double, state: LoopState = LoopState()) {
-        self.trainStep = trainStep; self.numIterations = numIterations; self.saveEvery = saveEvery
+    public init(trainStep: TrainStep, numIterations: Int, options: LoopOptions, flopsPerToken: Double, state: LoopState = LoopState()) {
+        self.trainStep = trainStep; self.numIterations = numIterations; self.options = options
         self.flopsPerToken = flopsPerToken; self.state = state
     }
 
     var dist: Distributed { trainStep.dist }
+    public var checkpointDir: String { trainStep.checkpointDir }
+    public var bestDir: String { RunDirectory.bestDir(checkpointDir) }
 
-    /// Runs passes until the hooks say last (inclusive final eval/save), or until `stopAfter` steps have run
-    /// in this call (tests use it to simulate an interruption).
+    /// Runs passes until the hooks say last (inclusive final eval/save) or early stopping ends the run, or
+    /// until `stopAfter` steps have run in this call (tests use it to simulate an interruption).
     public func run(source: MicroBatchSource, schedule: TrainSchedule, hooks: TrainingHooks, stopAfter: Int? = nil) throws {
         if dist.rank == 0 {
+            log = try TrainLogWriter(directory: checkpointDir, firstStep: state.step)
             peakGFLOPS = BLAS.measurePeakGFLOPS()
             print0(String(format: "Measured fp32 sgemm peak: %.1f GFLOP/s (%d threads) — MFU denominator", peakGFLOPS, Threads.count))
         }
         let startStep = state.step
         var stepsRun = 0
+        stopReason = nil
         while true {
             let step = state.step
-            let last = try hooks.isLastStep(step)
+            var last = try hooks.isLastStep(step)
             let evals = try hooks.evaluate(step: step, last: last)
-            if let bpb = evals.valBpb { state.valBpb = bpb; state.minValBpb = min(state.minValBpb, bpb) }
+            if let bpb = evals.valBpb { try recordValBpb(bpb, step: step, last: last, hooks: hooks) }
+            if stopReason != nil { last = true }
             // never re-save the checkpoint this run resumed from
-            if last || (step > startStep && saveEvery > 0 && step % saveEvery == 0) { try hooks.save(step: step) }
-            if last { break }
+            if last || (step > startStep && options.saveEvery > 0 && step % options.saveEvery == 0) {
+                try hooks.save(step: step, to: checkpointDir)
+                if dist.rank == 0 && options.keepLast > 0 { CheckpointManager.prune(checkpointDir, keepLast: options.keepLast) }
+            }
+            if last {
+                if evals.valBpb != nil || evals.core != nil {
+                    try log?.append(step: step, [("val_bpb", evals.valBpb), ("core", evals.core)])
+                }
+                break
+            }
             if let s = stopAfter, stepsRun >= s { return }
 
             let result = try trainStep.run(step: step, source: source, schedule: schedule)
-            logStep(result, position: source.logPosition)
+            try logStep(result, evals: evals, position: source.logPosition)
             state.step += 1
             stepsRun += 1
         }
+        if let why = stopReason { print0(why) }
         print0("Peak memory (RSS): \(Memory.format(Memory.peakRSS))")
         print0(String(format: "Total training time: %.2fm", state.totalTrainingTime / 60))
         print0(state.minValBpb.isFinite ? String(format: "Minimum validation bpb: %.6f", state.minValBpb) : "Minimum validation bpb: n/a (no eval)")
     }
 
-    /// nanochat's step line, with fp32 MFU against the measured sgemm peak.
-    func logStep(_ r: StepResult, position: String) {
+    /// Tracks the minimum, saves `best/` on a new minimum (--save-best), and counts early-stopping patience.
+    func recordValBpb(_ bpb: Double, step: Int, last: Bool, hooks: TrainingHooks) throws {
+        let improved = bpb < state.minValBpb
+        state.valBpb = bpb
+        state.minValBpb = min(state.minValBpb, bpb)
+        if improved {
+            state.bestStep = step
+            if options.saveBest {
+                try hooks.save(step: step, to: bestDir)
+                if dist.rank == 0 { CheckpointManager.prune(bestDir, keepLast: 1) }
+            }
+        }
+        guard options.earlyStoppingPatience > 0 else { return }
+        if bpb < state.earlyStoppingReference - options.earlyStoppingMinDelta {
+            state.earlyStoppingReference = bpb
+            state.evalsWithoutImprovement = 0
+        } else {
+            state.evalsWithoutImprovement += 1
+        }
+        if !last && state.evalsWithoutImprovement >= options.earlyStoppingPatience {
+            stopReason = String(format: "Early stopping at step %d: val bpb did not improve by at least %g in %d evaluations (best %.6f at step %d)",
+                                step, options.earlyStoppingMinDelta, state.evalsWithoutImprovement, state.minValBpb, state.bestStep ?? 0)
+        }
+    }
+
+    /// nanochat's step line, with fp32 MFU against the measured sgemm peak; the same numbers go to train_log.jsonl.
+    func logStep(_ r: StepResult, evals: StepEvals, position: String) throws {
         let step = state.step, N = numIterations
         losses.append(r.loss ?? .nan)
         // a step without any valid target on this rank leaves the smoothed loss as it was
@@ -125,5 +199,8 @@ public final class TrainingLoop {
                       step, N, 100 * Double(step) / Double(max(N, 1)), debiased, r.settings.lrMultiplier, r.dt * 1000,
                       commas(tokPerSec), mfu, position, state.totalTrainingTime / 60, eta / 60))
         if step == 0 { print0("Peak memory (RSS) after first step: \(Memory.format(Memory.peakRSS))") }
+        try log?.append(step: step, [("loss", debiased), ("raw_loss", r.loss.map(Double.init)), ("lrm", r.settings.lrMultiplier),
+                                     ("dt", r.dt), ("tok_per_sec", Double(tokPerSec)), ("mfu", mfu),
+                                     ("val_bpb", evals.valBpb), ("core", evals.core)])
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+
+/// A run's checkpoint directory, checked before the first step so that no work is lost at the end: it can be
+/// created and written, and a new run does not mix its checkpoints with another run's.
+///   {dir}/model_…, optim_…, loader_…, meta_…   step checkpoints (`CheckpointManager`)
+///   {dir}/best/                                 the lowest-val-bpb checkpoint (--save-best), one step, same layout
+///   {dir}/train_log.jsonl                       one line per step (`TrainLogWriter`)
+public enum RunDirectory {
+    public static func bestDir(_ dir: String) -> String { CheckpointManager.bestDir(dir) }
+
+    /// Steps with a complete checkpoint in `dir` or its `best/`.
+    public static func existingSteps(_ dir: String) -> (steps: [Int], best: [Int]) {
+        (CheckpointManager.completeSteps(dir), CheckpointManager.completeSteps(bestDir(dir)))
+    }
+
+    /// Before training into `dir`: refuses a new run (not `resuming`) into a directory that holds another run's
+    /// checkpoints unless `overwrite`, which first removes that run's files (step checkpoints, `best/`,
+    /// train_log.jsonl; nothing else); then proves the directory writable on every rank.
+    public static func prepare(_ dir: String, resuming: Bool, overwrite: Bool, dist: Distributed) throws {
+        if dist.rank == 0 && !resuming {
+            let (steps, best) = existingSteps(dir)
+            if !steps.isEmpty || !best.isEmpty {
+                guard overwrite else {
+                    let shown = steps.isEmpty ? "a best/ checkpoint" : "checkpoints of steps " + describe(steps)
+                    throw NanoChatError(file: dir, "already holds \(shown) from another run; resume it with --resume-from-step=last (or a step), choose another --model-tag, or pass --overwrite to delete them and start over")
+                }
+                try removeRun(dir)
+                print0("--overwrite: removed the previous run's checkpoints (steps \(describe(steps))\(best.isEmpty ? "" : " and best/")) from \(dir)")
+            }
+        }
+        dist.barrier()
+        try Paths.ensureWritable(dir, what: "checkpoint directory", rank: dist.rank)
+    }
+
+    /// Deletes the checkpoint files of every step (and their temporaries), `best/` and the training log.
+    static func removeRun(_ dir: String) throws {
+        let fm = FileManager.default
+        let names = (try? fm.contentsOfDirectory(atPath: dir)) ?? []
+        // metas first: a step stops counting as saved before its files go (the reverse of the save order)
+        for prefix in ["meta_", "model_", "optim_", "loader_"] {
+            for name in names where name.hasPrefix(prefix) { try remove(Paths.join(dir, name)) }
+        }
+        if Paths.exists(bestDir(dir)) { try remove(bestDir(dir)) }
+        let log = Paths.join(dir, TrainLogWriter.fileName)
+        if Paths.exists(log) { try remove(log) }
+    }
+
+    static func remove(_ path: String) throws {
+        do { try FileManager.default.removeItem(atPath: path) }
+        catch { throw NanoChatError(file: path, "--overwrite cannot remove it (\(error.localizedDescription))") }
+    }
+
+    /// "0, 100, 200" or "0, 100, …, 900 (10 checkpoints)".
+    static func describe(_ steps: [Int]) -> String {
+        if steps.count <= 4 { return steps.map(String.init).joined(separator: ", ") }
+        return "\(steps[0]), \(steps[1]), …, \(steps.last!) (\(steps.count) checkpoints)"
+    }
+}
