@@ -65,5 +65,4 @@ runMain {
                                     rank: dist.rank, worldSize: dist.worldSize)
         return { let b = try loader.next(); return (b.inputs, b.targets) }
     }
-    dist.finalize()
 }

@@ -3,7 +3,6 @@ import NanoChat
 // Pretrain a base GPT: flags → BaseTrainer (Sources/NanoChat/Train) → log lines and checkpoints.
 runMain {
     let dist = Distributed.setup()
-    defer { dist.finalize() }
     let flags = Flags(program: "base_train", summary: "Pretrain a nanochat GPT on CPU (MPI data parallel under mpirun).")
     TrainOptions.declare(flags)
     try flags.parse()

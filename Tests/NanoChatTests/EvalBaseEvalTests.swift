@@ -15,7 +15,7 @@ final class EvalBaseEvalTests: XCTestCase {
         o.bundleDir = dir; o.csvDir = out; o.deviceBatchSize = 2; o.splitTokens = 2 * 2 * 4096 + 5
         o.textFile = out + "/t.txt"
         var requested: [String] = []
-        let r = try BaseEval.run(model: m, tokenizer: tok, step: 7, options: o) { split, B, T in
+        let r = try BaseEval.run(model: m, tokenizer: tok, step: 7, options: o, dist: .single) { split, B, T in
             requested.append("\(split) \(B)x\(T)")
             return { (Array(repeating: 97, count: B * T), Array(repeating: 98, count: B * T)) }
         }
@@ -31,11 +31,11 @@ final class EvalBaseEvalTests: XCTestCase {
     func testErrors() throws {
         let m = BigramTableModel(vocab: 300)
         var o = BaseEval.Options(); o.modes = []
-        XCTAssertThrowsError(try BaseEval.run(model: m, tokenizer: ByteTokenizer(), step: 0, options: o) { _, _, _ in { ([], []) } }) {
+        XCTAssertThrowsError(try BaseEval.run(model: m, tokenizer: ByteTokenizer(), step: 0, options: o, dist: .single) { _, _, _ in { ([], []) } }) {
             XCTAssertTrue("\($0)".contains("tokenizer vocab size 257 does not match the model's 300"), "\($0)")
         }
         o.modes = ["bpb"]; o.splitTokens = 10
-        XCTAssertThrowsError(try BaseEval.run(model: BigramTableModel(), tokenizer: ByteTokenizer(), step: 0, options: o) { _, _, _ in { ([], []) } }) {
+        XCTAssertThrowsError(try BaseEval.run(model: BigramTableModel(), tokenizer: ByteTokenizer(), step: 0, options: o, dist: .single) { _, _, _ in { ([], []) } }) {
             XCTAssertTrue("\($0)".contains("less than one step"), "\($0)")
         }
         XCTAssertEqual(try BaseEval.Options.parseModes(" core, sample"), ["core", "sample"])

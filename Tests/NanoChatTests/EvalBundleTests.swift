@@ -73,7 +73,7 @@ final class EvalBundleTests: XCTestCase {
         let m = BigramTableModel()
         m.prefer(" ", "t"); m.prefer("t", "h"); m.prefer("h", "e")
         var lines: [String] = []
-        let r = try CoreEval.evaluate(bundle: b, model: m, tokenizer: ByteTokenizer(), maxPerTask: 4) { lines.append($0) }
+        let r = try CoreEval.evaluate(bundle: b, model: m, tokenizer: ByteTokenizer(), maxPerTask: 4, dist: .single) { lines.append($0) }
         XCTAssertEqual(r.tasks.map(\.label), b.tasks.map(\.label))
         XCTAssertEqual(r.tasks.count, 20)
         for t in r.tasks {

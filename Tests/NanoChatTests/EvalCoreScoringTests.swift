@@ -74,7 +74,7 @@ final class EvalCoreScoringTests: XCTestCase {
         XCTAssertEqual(bundle.skipped.map(\.label), ["absent", "other_format"])
         XCTAssertEqual(bundle.declaredCount, 6)
         var lines: [String] = []
-        let r = try CoreEval.evaluate(bundle: bundle, model: model(), tokenizer: tok, maxPerTask: -1) { lines.append($0) }
+        let r = try CoreEval.evaluate(bundle: bundle, model: model(), tokenizer: tok, maxPerTask: -1, dist: .single) { lines.append($0) }
         XCTAssertEqual(r.tasks.map(\.accuracy), [1.0, 0.0, 1.0, 0.5])
         XCTAssertEqual(r.tasks.map(\.examples), [4, 4, 3, 4])
         XCTAssertEqual(r.tasks[0].centered, 1.0, accuracy: 1e-12)
@@ -100,7 +100,7 @@ final class EvalCoreScoringTests: XCTestCase {
     func testMaxPerTaskAndFewshotClamp() throws {
         let dir = try Self.makeBundle()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try CoreEval.evaluate(bundle: try CoreBundle(dir: dir), model: model(), tokenizer: tok, maxPerTask: 1) { _ in }
+        let r = try CoreEval.evaluate(bundle: try CoreBundle(dir: dir), model: model(), tokenizer: tok, maxPerTask: 1, dist: .single) { _ in }
         XCTAssertEqual(r.tasks.map(\.examples), [1, 1, 1, 1]) // 1-shot with one example: no few-shot pool, clamped to 0
     }
 

@@ -19,7 +19,7 @@ final class EvalLossTests: XCTestCase {
             ([104, 101, 108, 108, 256, 104, 101, 108], [101, 108, 108, 111, 104, 101, 108, 108]),
         ]
         var i = 0
-        let bpb = try LossEval.bitsPerByte(model: m, tokenBytes: tb, steps: 2, B: B, T: T) {
+        let bpb = try LossEval.bitsPerByte(model: m, tokenBytes: tb, steps: 2, B: B, T: T, dist: .single) {
             defer { i += 1 }; return (inputs: batches[i].0, targets: batches[i].1)
         }
         var nats = 0.0, bytes = 0
@@ -28,7 +28,7 @@ final class EvalLossTests: XCTestCase {
         }
         XCTAssertEqual(bpb, nats / (log(2) * Double(bytes)), accuracy: 1e-6 * bpb)
         XCTAssertEqual(i, 2)
-        XCTAssertThrowsError(try LossEval.bitsPerByte(model: m, tokenBytes: tb, steps: 1, B: 2, T: 4) { ([1], [1]) })
+        XCTAssertThrowsError(try LossEval.bitsPerByte(model: m, tokenBytes: tb, steps: 1, B: 2, T: 4, dist: .single) { ([1], [1]) })
         XCTAssertEqual(BPBAccumulator().bpb(dist: nil), .infinity)
     }
 

@@ -27,7 +27,7 @@ final class TrainTests: XCTestCase {
 
     func testResumeIsBitIdentical() throws {
         let base = try Self.workspace()
-        let dist = Distributed.shared
+        let dist = Distributed.single
         // uninterrupted: 7 steps
         var o = Self.options(base, iters: 7); o.modelTag = "full"
         let full = try BaseTrainer(options: o, dist: dist)
@@ -58,7 +58,7 @@ final class TrainTests: XCTestCase {
     func testInterruptedSaveLeavesPreviousCheckpointLoadable() throws {
         let base = try Self.workspace()
         var o = Self.options(base, iters: 3); o.modelTag = "crash"
-        try BaseTrainer(options: o, dist: .shared).train()
+        try BaseTrainer(options: o, dist: .single).train()
         let dir = base + "/ckpt/crash"
         // a later save that died between files: model written (and a half-written temp), no optimizer, no meta
         try FileManager.default.copyItem(atPath: CheckpointManager.modelPath(dir, 3), toPath: CheckpointManager.modelPath(dir, 5))
@@ -68,7 +68,7 @@ final class TrainTests: XCTestCase {
         XCTAssertEqual(step, 3)
         XCTAssertEqual(model.config.nLayer, 2)
         o.resumeFromStep = Int.max
-        XCTAssertEqual(try BaseTrainer(options: o, dist: .shared).step, 3)
+        XCTAssertEqual(try BaseTrainer(options: o, dist: .single).step, 3)
         // a corrupt model file is a one-line error naming it
         try Data(repeating: 1, count: 64).write(to: URL(fileURLWithPath: CheckpointManager.modelPath(dir, 3)))
         XCTAssertThrowsError(try CheckpointManager.loadModel(dir: dir, step: 3)) {
@@ -79,21 +79,21 @@ final class TrainTests: XCTestCase {
     func testInitFromLoadsWeightsWithAFreshOptimizer() throws {
         let base = try Self.workspace()
         var o = Self.options(base, iters: 2); o.modelTag = "src"
-        let src = try BaseTrainer(options: o, dist: .shared)
+        let src = try BaseTrainer(options: o, dist: .single)
         try src.train()
         o.modelTag = "continued"; o.initFrom = base + "/ckpt/src"   // a checkpoint dir: its last step
-        let t = try BaseTrainer(options: o, dist: .shared)
+        let t = try BaseTrainer(options: o, dist: .single)
         XCTAssertTrue(Array(t.model.params.buffer) == Array(src.model.params.buffer))
         XCTAssertEqual(t.step, 0)
         XCTAssertEqual(t.optimizer.stepCount, 0)
         o.initFrom = base + "/ckpt/none"
-        XCTAssertThrowsError(try BaseTrainer(options: o, dist: .shared)) { XCTAssertTrue("\($0)".contains("no such checkpoint"), "\($0)") }
+        XCTAssertThrowsError(try BaseTrainer(options: o, dist: .single)) { XCTAssertTrue("\($0)".contains("no such checkpoint"), "\($0)") }
     }
 
     func testNonFiniteLossStopsWithoutSaving() throws {
         let base = try Self.workspace()
         var o = Self.options(base, iters: 3); o.modelTag = "nan"
-        let t = try BaseTrainer(options: o, dist: .shared)
+        let t = try BaseTrainer(options: o, dist: .single)
         let wte = t.model.layout.entry("transformer.wte.weight")
         t.model.params.ptr.advanced(by: wte.offset).update(repeating: .nan, count: wte.count)
         XCTAssertThrowsError(try t.train()) { XCTAssertTrue("\($0)".contains("loss became nan at step 0"), "\($0)") }
@@ -103,9 +103,9 @@ final class TrainTests: XCTestCase {
     func testBatchDivisibilityError() throws {
         let base = try Self.workspace()
         var o = Self.options(base, iters: 3); o.totalBatchSize = 300
-        XCTAssertThrowsError(try BaseTrainer(options: o, dist: .shared)) { XCTAssertTrue("\($0)".contains("not divisible"), "\($0)") }
+        XCTAssertThrowsError(try BaseTrainer(options: o, dist: .single)) { XCTAssertTrue("\($0)".contains("not divisible"), "\($0)") }
         o.totalBatchSize = 256; o.tokenizerDir = base + "/nope"
-        XCTAssertThrowsError(try BaseTrainer(options: o, dist: .shared)) { XCTAssertTrue("\($0)".contains("no tokenizer"), "\($0)") }
+        XCTAssertThrowsError(try BaseTrainer(options: o, dist: .single)) { XCTAssertTrue("\($0)".contains("no tokenizer"), "\($0)") }
     }
 
     func testLossGoesDownAndEvalsRun() throws {
@@ -115,7 +115,7 @@ final class TrainTests: XCTestCase {
         o.embeddingLr *= 10; o.unembeddingLr *= 10; o.matrixLr *= 10; o.scalarLr *= 10
         // real text when ../shared is present (tinyshakespeare, one file: last 1% is val), else the generated corpus
         if let shared = TestPaths.shared { o.dataDir = shared + "/data/text/tinyshakespeare.txt" }
-        let t = try BaseTrainer(options: o, dist: .shared)
+        let t = try BaseTrainer(options: o, dist: .single)
         try t.train()
         let first = t.losses.prefix(3).reduce(0, +) / 3, last = t.losses.suffix(3).reduce(0, +) / 3
         XCTAssertLessThan(last, first - 0.5, "loss did not go down: \(first) → \(last)")

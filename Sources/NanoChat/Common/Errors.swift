@@ -9,16 +9,17 @@ public struct NanoChatError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// Executables wrap their body in this: a NanoChatError (or any error) becomes one line on stderr and exit 1.
+/// Executables wrap their body in this. Success ends the process (MPI_Finalize under mpirun); an error
+/// becomes one line on stderr and exit 1, and under mpirun MPI_Abort, so one failing rank ends the whole
+/// job instead of leaving the others waiting in a collective. Tools never finalize MPI themselves.
 public func runMain(_ body: () throws -> Void) -> Never {
     do {
         try body()
+        Distributed.finishProcess()
         exit(0)
     } catch let e as NanoChatError {
-        FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
-        exit(1)
+        Distributed.failProcess(e.message)
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        exit(1)
+        Distributed.failProcess("\(error)")
     }
 }

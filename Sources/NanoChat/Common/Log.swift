@@ -1,10 +1,9 @@
 import Foundation
 
 /// Console output that only rank 0 prints (nanochat's print0), flushed line by line so logs stream.
-nonisolated(unsafe) public var logRank = 0
-
+/// The rank comes from the launcher's environment, so it is right before MPI starts and needs no setter.
 public func print0(_ s: String = "") {
-    guard logRank == 0 else { return }
+    guard Distributed.launchRank.rank == 0 else { return }
     print(s); fflush(stdout)
 }
 

@@ -62,7 +62,7 @@ public enum BaseEval {
 
     /// `makeBatches(split, B, T)` returns a fresh source of (inputs, targets) batches for "train" / "val".
     public static func run(model: LanguageModel, tokenizer: TextTokenizer, step: Int, options o: Options,
-                           dist: Distributed = .shared,
+                           dist: Distributed,
                            makeBatches: (_ split: String, _ B: Int, _ T: Int) throws -> () throws -> (inputs: [Int32], targets: [Int32]))
         throws -> Results {
         guard tokenizer.vocabSize == model.config.vocabSize else {

@@ -97,7 +97,7 @@ public enum CoreEval {
 
     /// Accuracy of one task over its (shuffled, truncated) data; the count of examples is returned too.
     public static func evaluateTask(_ task: CoreTask, data: [CoreItem], model: LanguageModel, tokenizer: TextTokenizer,
-                                    dist: Distributed = .shared) throws -> (accuracy: Double, examples: Int) {
+                                    dist: Distributed) throws -> (accuracy: Double, examples: Int) {
         let mine = Array(stride(from: dist.rank, to: data.count, by: dist.worldSize))
         var correct = 0
         // prepare a chunk of examples in parallel, then score it serially
@@ -139,7 +139,7 @@ public enum CoreEval {
 
     /// Every available task of the bundle, logging nanochat's per-task line; tasks not in `only` (if given) are skipped.
     public static func evaluate(bundle: CoreBundle, model: LanguageModel, tokenizer: TextTokenizer, maxPerTask: Int,
-                                dist: Distributed = .shared, log: (String) -> Void = { print0($0) }) throws -> CoreResult {
+                                dist: Distributed, log: (String) -> Void = { print0($0) }) throws -> CoreResult {
         var results: [CoreTaskResult] = []
         for (label, reason) in bundle.skipped { log("Skipping: \(label) (\(reason))") }
         for task in bundle.tasks {

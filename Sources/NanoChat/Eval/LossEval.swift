@@ -22,7 +22,7 @@ public struct BPBAccumulator {
     }
 
     /// Sums over ranks (none when `dist` is nil), then `nats / (ln 2 · bytes)` (inf when there are no bytes).
-    public func bpb(dist: Distributed? = .shared) -> Double {
+    public func bpb(dist: Distributed?) -> Double {
         var n: [Float] = [nats]
         var b: [Double] = [Double(bytes)]
         if let dist {
@@ -38,7 +38,7 @@ public enum LossEval {
     /// nanochat's `evaluate_bpb(model, batches, steps, token_bytes)`: `steps` batches of `[B, T]`
     /// (inputs, targets) from `next` (e.g. a `DataLoader`'s next()), all-reduced over ranks.
     public static func bitsPerByte(model: LanguageModel, tokenBytes: [Int32], steps: Int, B: Int, T: Int,
-                                   dist: Distributed = .shared,
+                                   dist: Distributed,
                                    next: () throws -> (inputs: [Int32], targets: [Int32])) throws -> Double {
         var acc = BPBAccumulator()
         for _ in 0..<steps {
