@@ -21,7 +21,7 @@ final class TrainStepTests: XCTestCase {
     }
 
     static func step(_ m: GPT, accum: Int) -> TrainStep {
-        TrainStep(program: "test", model: m, optimizer: MuonAdamW(layout: m.layout, config: m.config), dist: .shared,
+        TrainStep(program: "test", model: m, optimizer: MuonAdamW(layout: m.layout, config: m.config), dist: .single,
                   B: B, T: T, gradAccumSteps: accum, checkpointDir: "/nowhere")
     }
 
