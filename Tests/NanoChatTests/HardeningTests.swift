@@ -72,10 +72,10 @@ final class HardeningTests: XCTestCase {
         // through run(): the empty file is an error, not "bpb: inf"
         var o = BaseEval.Options(); o.modes = []; o.textFile = empty
         let model = BigramTableModel()
-        assertOneLineError({ _ = try BaseEval.run(model: model, tokenizer: ByteTokenizer(), step: 0, options: o) { _, _, _ in { ([], []) } } },
+        assertOneLineError({ _ = try BaseEval.run(model: model, tokenizer: ByteTokenizer(), step: 0, options: o, dist: .single) { _, _, _ in { ([], []) } } },
                            contains: "empty text file")
         o.textFile = nil; o.deviceBatchSize = 0
-        assertOneLineError({ _ = try BaseEval.run(model: model, tokenizer: ByteTokenizer(), step: 0, options: o) { _, _, _ in { ([], []) } } },
+        assertOneLineError({ _ = try BaseEval.run(model: model, tokenizer: ByteTokenizer(), step: 0, options: o, dist: .single) { _, _, _ in { ([], []) } } },
                            contains: "--device-batch-size=0")
     }
 }
@@ -124,15 +124,15 @@ final class FingerprintTests: XCTestCase {
         let base = try TrainTests.workspace()
         defer { try? FileManager.default.removeItem(atPath: base) }
         var o = TrainTests.options(base, iters: 1); o.modelTag = "fp"
-        try BaseTrainer(options: o, dist: .shared).train()
+        try BaseTrainer(options: o, dist: .single).train()
         let tok = try Tokenizer.load(directory: base + "/tokenizer")
         let meta = try CheckpointManager.loadMeta(base + "/ckpt/fp", 1)
         XCTAssertEqual(meta[Tokenizer.fingerprintKey]?.string, tok.fingerprint)
 
         try Self.retrained(tok).save(directory: base + "/tokenizer")
         o.resumeFromStep = 1; o.numIterations = 2
-        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .shared) }, contains: ["meta_000001.json", "different merges"])
+        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: ["meta_000001.json", "different merges"])
         o.resumeFromStep = -1; o.modelTag = "fp2"; o.initFrom = base + "/ckpt/fp"
-        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .shared) }, contains: ["meta_000001.json", "different merges"])
+        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: ["meta_000001.json", "different merges"])
     }
 }
