@@ -7,9 +7,9 @@ final class TrainLoopTests: XCTestCase {
     func testResumePastTheEndIsRefusedUpFront() throws {
         let base = try TrainTests.workspace()
         var o = TrainTests.options(base, iters: 3); o.modelTag = "short"
-        try BaseTrainer(options: o, dist: .shared).train()
+        try BaseTrainer(options: o, dist: .single).train()
         o.resumeFromStep = 3; o.numIterations = 2
-        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .shared) }, contains: "cannot resume from step 3: it is past the end")
+        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: "cannot resume from step 3: it is past the end")
         XCTAssertEqual(CheckpointManager.completeSteps(base + "/ckpt/short"), [3], "the refused run must not touch the checkpoints")
     }
 
@@ -18,7 +18,7 @@ final class TrainLoopTests: XCTestCase {
         let file = base + "/plain_file"
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
         var o = TrainTests.options(base, iters: 3); o.checkpointsDir = file + "/ckpt"
-        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .shared) }, contains: "cannot create the checkpoint directory")
+        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: "cannot create the checkpoint directory")
         assertOneLineError({ try Paths.ensureWritable(file + "/eval", what: "eval output directory") }, contains: "cannot create the eval output directory")
         // permissions bind only non-root users (root writes anywhere)
         if geteuid() != 0 {
@@ -27,24 +27,24 @@ final class TrainLoopTests: XCTestCase {
             try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: locked)
             defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: locked) }
             o.checkpointsDir = base; o.modelTag = "locked"
-            assertOneLineError({ _ = try BaseTrainer(options: o, dist: .shared) }, contains: "cannot write in the checkpoint directory")
+            assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: "cannot write in the checkpoint directory")
         }
     }
 
     func testNewRunIntoAUsedTagIsRefusedUnlessOverwrite() throws {
         let base = try TrainTests.workspace()
         var o = TrainTests.options(base, iters: 2); o.modelTag = "used"; o.saveEvery = 1
-        try BaseTrainer(options: o, dist: .shared).train()
+        try BaseTrainer(options: o, dist: .single).train()
         let dir = base + "/ckpt/used"
         XCTAssertEqual(CheckpointManager.completeSteps(dir), [1, 2])
         try Data("keep me".utf8).write(to: URL(fileURLWithPath: dir + "/notes.txt"))
         o.numIterations = 1
-        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .shared) }, contains: "already holds checkpoints of steps 1, 2")
-        XCTAssertThrowsError(try BaseTrainer(options: o, dist: .shared)) {
+        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: "already holds checkpoints of steps 1, 2")
+        XCTAssertThrowsError(try BaseTrainer(options: o, dist: .single)) {
             for hint in ["--resume-from-step", "--model-tag", "--overwrite"] { XCTAssertTrue("\($0)".contains(hint), "\($0)") }
         }
         o.overwrite = true
-        let t = try BaseTrainer(options: o, dist: .shared)
+        let t = try BaseTrainer(options: o, dist: .single)
         XCTAssertEqual(CheckpointManager.completeSteps(dir), [], "--overwrite removes the old run before training")
         XCTAssertTrue(Paths.exists(dir + "/notes.txt"), "--overwrite removes only checkpoint files")
         try t.train()
@@ -63,7 +63,7 @@ final class TrainLoopTests: XCTestCase {
     func testTrainLogOfAResumedRunEqualsTheUninterruptedOne() throws {
         let base = try TrainTests.workspace()
         var o = TrainTests.options(base, iters: 5); o.evalEvery = 2; o.evalTokens = 512; o.modelTag = "full"
-        try BaseTrainer(options: o, dist: .shared).train()
+        try BaseTrainer(options: o, dist: .single).train()
         let full = try Self.logRows(base + "/ckpt/full")
         XCTAssertEqual(full.count, 6, "one line per step plus the final eval")
         XCTAssertEqual(full.map { $0["step"] as? Int }, [0, 1, 2, 3, 4, 5])
@@ -75,10 +75,10 @@ final class TrainLoopTests: XCTestCase {
 
         // interrupted after training step 2 (checkpoint at 2, so step 2's line is past it), then resumed
         o.modelTag = "split"; o.saveEvery = 2
-        try BaseTrainer(options: o, dist: .shared).train(stopAfter: 3)
+        try BaseTrainer(options: o, dist: .single).train(stopAfter: 3)
         XCTAssertEqual(try Self.logRows(base + "/ckpt/split").count, 3)
         o.resumeFromStep = Int.max
-        try BaseTrainer(options: o, dist: .shared).train()
+        try BaseTrainer(options: o, dist: .single).train()
         XCTAssertEqual(try Self.logRows(base + "/ckpt/split"), full)
     }
 
@@ -88,7 +88,7 @@ final class TrainLoopTests: XCTestCase {
         o.evalEvery = 1; o.evalTokens = 512; o.saveEvery = 1; o.keepLast = 1
         // a min delta no step can reach: every eval after the first is "no improvement"
         o.saveBest = true; o.earlyStoppingPatience = 2; o.earlyStoppingMinDelta = 100
-        let t = try BaseTrainer(options: o, dist: .shared)
+        let t = try BaseTrainer(options: o, dist: .single)
         try t.train()
         XCTAssertEqual(t.step, 2)
         XCTAssertTrue(t.loop.stopReason?.contains("Early stopping at step 2") ?? false, "\(String(describing: t.loop.stopReason))")
@@ -103,15 +103,15 @@ final class TrainLoopTests: XCTestCase {
         let loaded = try CheckpointManager.loadModel(checkpointsDir: base + "/ckpt", modelTag: "es", step: nil, best: true)
         XCTAssertEqual(loaded.step, bestStep)
         var o2 = TrainTests.options(base, iters: 1); o2.modelTag = "from-best"; o2.initFrom = dir + "/best"
-        let t2 = try BaseTrainer(options: o2, dist: .shared)
+        let t2 = try BaseTrainer(options: o2, dist: .single)
         XCTAssertTrue(Array(t2.model.params.buffer) == Array(loaded.model.params.buffer))
         assertOneLineError({ _ = try CheckpointManager.loadModel(checkpointsDir: base + "/ckpt", modelTag: "from-best", step: nil, best: true) },
                            contains: "no best checkpoint")
 
         // a new run into the tag counts best/ as a previous run too
         try FileManager.default.removeItem(atPath: CheckpointManager.metaPath(dir, 2))
-        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .shared) }, contains: "already holds a best/ checkpoint")
+        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: "already holds a best/ checkpoint")
         o.evalEvery = -1
-        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .shared) }, contains: "needs val bpb evaluations")
+        assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: "needs val bpb evaluations")
     }
 }
