@@ -59,6 +59,7 @@ $BIN/tok_train --input="$D/text/corpus.txt" --vocab-size=300 --output-dir="$D/to
 $BIN/base_train --depth=2 --aspect-ratio=32 --head-dim=32 --max-seq-len=32 --device-batch-size=2 --total-batch-size=64 \
     --num-iterations=1 --eval-every=-1 --sample-every=-1 --threads=1 --data-dir="$D/text/corpus.txt" >/dev/null \
     || { echo "FAIL: base_train setup"; exit 1; }
+expect_error "--overwrite"                     tok_train --input="$D/text/corpus.txt" --vocab-size=280 --output-dir="$D/tokenizer"
 expect_error "parameters"                      base_train --depth=1000 --data-dir="$D/text/corpus.txt"
 : > "$D/empty.txt"
 expect_error "empty.txt: empty text file"      base_eval --text="$D/empty.txt" --threads=1

@@ -136,3 +136,63 @@ final class FingerprintTests: XCTestCase {
         assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: ["meta_000001.json", "different merges"])
     }
 }
+
+/// Checkpoint files are synced before and after their rename; stale temporaries of a crashed save go away.
+final class DurableCheckpointTests: XCTestCase {
+    func testAtomicWriteSyncsAndReplaces() throws {
+        let dir = TestPaths.tempDir("durable")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = dir + "/a.json"
+        try atomicWrite(Data("one".utf8), to: p)
+        try atomicWrite(Data("two".utf8), to: p)
+        XCTAssertEqual(String(decoding: FileManager.default.contents(atPath: p)!, as: UTF8.self), "two")
+        XCTAssertFalse(Paths.exists(p + ".tmp"))
+        assertOneLineError({ try fsyncPath(dir + "/missing", what: "file") }, contains: [dir + "/missing", "cannot open file to sync"])
+        assertOneLineError({ try atomicWrite(Data(), to: dir + "/no/such/dir/x.json") }, contains: "x.json")
+    }
+
+    func testStaleTemporariesAreRemovedOnStartAndOnResave() throws {
+        let base = try TrainTests.workspace()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        var o = TrainTests.options(base, iters: 2); o.modelTag = "tmp"
+        let dir = base + "/ckpt/tmp"
+        try Paths.ensureDir(dir)
+        // an earlier run died mid-save of step 2 and of step 9
+        let stale = [CheckpointManager.modelPath(dir, 2) + ".tmp", CheckpointManager.optimPath(dir, 2, rank: 0) + ".tmp",
+                     CheckpointManager.metaPath(dir, 9) + ".tmp"]
+        for p in stale { try Data(repeating: 7, count: 10).write(to: URL(fileURLWithPath: p)) }
+        let trainer = try BaseTrainer(options: o, dist: .shared)   // start: all of them removed
+        for p in stale { XCTAssertFalse(Paths.exists(p), p) }
+        // a save of a step removes that step's leftovers before writing (here: planted after start)
+        try Data(repeating: 7, count: 10).write(to: URL(fileURLWithPath: CheckpointManager.loaderPath(dir, 2, rank: 0) + ".tmp"))
+        try trainer.train()
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".tmp") }
+        XCTAssertEqual(left, [])
+        XCTAssertEqual(CheckpointManager.completeSteps(dir), [2])
+        XCTAssertEqual(CheckpointManager.removeStaleTemporaries(dir), [])
+    }
+}
+
+/// tok_train says when the corpus cannot reach the vocab, and keeps a bigger tokenizer unless --overwrite.
+final class TokTrainGuardTests: XCTestCase {
+    func testUnreachableVocabAndNoAccidentalShrink() throws {
+        let dir = TestPaths.tempDir("tokguard")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = TestPaths.fixture("tokenizer/train_corpus.txt")
+        let tiny = dir + "/tiny.txt"
+        try "ab ab ab abc\n".write(toFile: tiny, atomically: true, encoding: .utf8)
+        let out = dir + "/tok"
+        try TokTrainCommand.run(["--input=\(input)", "--vocab-size=400", "--output-dir=\(out)", "--threads=1"])
+        let fp = try Tokenizer.load(directory: out).fingerprint
+        // a smaller --vocab-size over it: refused before training
+        assertOneLineError({ try TokTrainCommand.run(["--input=\(input)", "--vocab-size=300", "--output-dir=\(out)"]) },
+                           contains: ["tokenizer.tiktoken", "vocab 400", "--overwrite"])
+        // the same size requested, but the corpus only reaches a few merges: refused after training, says why
+        assertOneLineError({ try TokTrainCommand.run(["--input=\(tiny)", "--vocab-size=400", "--output-dir=\(out)"]) },
+                           contains: ["vocab 400", "smaller vocab", "--overwrite"])
+        XCTAssertEqual(try Tokenizer.load(directory: out).fingerprint, fp, "the existing tokenizer was replaced")
+        // with --overwrite it is replaced by what the corpus reaches
+        try TokTrainCommand.run(["--input=\(tiny)", "--vocab-size=400", "--output-dir=\(out)", "--overwrite"])
+        XCTAssertLessThan(try Tokenizer.load(directory: out).vocabSize, 400)
+    }
+}

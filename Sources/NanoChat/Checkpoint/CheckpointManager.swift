@@ -55,6 +55,10 @@ public enum CheckpointManager {
                             meta: JSONValue, tokenizer: Tokenizer, dist: Distributed) throws {
         let meta = withFingerprint(meta, tokenizer)
         try Paths.ensureDir(dir)
+        // leftovers of an interrupted save of this same step (each rank clears only the names it writes)
+        var mine = [optimPath(dir, step, rank: dist.rank), loaderPath(dir, step, rank: dist.rank)]
+        if dist.rank == 0 { mine += [modelPath(dir, step), metaPath(dir, step)] }
+        for p in mine where Paths.exists(p + ".tmp") { try? FileManager.default.removeItem(atPath: p + ".tmp") }
         if dist.rank == 0 { try model.save(to: modelPath(dir, step)) }
         // optimizer state is replicated across ranks today; every rank still writes its own shard file,
         // so the layout already fits a sharded optimizer.
@@ -142,6 +146,16 @@ public enum CheckpointManager {
         let s = try step ?? lastStep(dir)
         let (m, meta) = try loadModel(dir: dir, step: s)
         return (m, meta, dir, s)
+    }
+
+    /// Deletes the `*.tmp` files an interrupted save left in a checkpoint directory (call once at start, on
+    /// rank 0, before any save); returns their names.
+    @discardableResult
+    public static func removeStaleTemporaries(_ dir: String) -> [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".tmp") }.sorted()
+        for n in names { try? FileManager.default.removeItem(atPath: Paths.join(dir, n)) }
+        if !names.isEmpty { print0("Removed \(names.count) unfinished file(s) of an interrupted save from \(dir): \(names.joined(separator: ", "))") }
+        return names
     }
 
     /// Deletes all but the newest `keep` complete checkpoints (and any files of steps without meta older than them).

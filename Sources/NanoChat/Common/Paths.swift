@@ -54,9 +54,21 @@ public func atomicWrite(_ data: Data, to path: String) throws {
     }
 }
 
-/// rename(2) is atomic on POSIX file systems; Foundation's moveItem refuses to overwrite.
+/// rename(2) is atomic on POSIX file systems; Foundation's moveItem refuses to overwrite. Durable too: the
+/// file's data is fsync'ed before the rename and the directory entry after it, so after a power loss the
+/// name points either at the old file or at the complete new one (never at an empty or partial file).
 public func atomicRename(_ from: String, _ to: String) throws {
+    try fsyncPath(from, what: "file")
     if rename(from, to) != 0 {
-        throw NanoChatError(file: to, "cannot rename from \(from) (errno \(errno))")
+        throw NanoChatError(file: to, "cannot rename from \(from) (\(String(cString: strerror(errno))))")
     }
+    try fsyncPath((to as NSString).deletingLastPathComponent.isEmpty ? "." : (to as NSString).deletingLastPathComponent, what: "directory")
+}
+
+/// fsync(2) of a file or directory by path (any descriptor of the file flushes its data).
+public func fsyncPath(_ path: String, what: String) throws {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw NanoChatError(file: path, "cannot open \(what) to sync (\(String(cString: strerror(errno))))") }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw NanoChatError(file: path, "cannot sync \(what) to disk (\(String(cString: strerror(errno))))") }
 }

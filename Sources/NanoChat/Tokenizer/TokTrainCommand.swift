@@ -13,6 +13,7 @@ public enum TokTrainCommand {
         f.define("output-dir", "", "where tokenizer.tiktoken and tokenizer_config.json go; default $NANOCHAT_BASE_DIR/tokenizer")
         f.define("threads", int: 0, "threads (0 = all cores)", min: 0, max: 4096)
         f.define("eval", bool: false, "do not train: print bytes/token of the tokenizer in --output-dir on built-in texts and the val split")
+        f.define("overwrite", bool: false, "replace an existing tokenizer in --output-dir even when the new one is smaller")
         f.define("bench-encode", bool: false, "with --eval: also time encoding of the --input documents (1 thread and all threads)")
         return f
     }
@@ -33,14 +34,19 @@ public enum TokTrainCommand {
             return
         }
         try train(maxChars: try f.int("max-chars"), docCap: try f.int("doc-cap"), vocabSize: try f.int("vocab-size"),
-                  dataDir: dataDir, inputs: inputs, outDir: outDir)
+                  dataDir: dataDir, inputs: inputs, outDir: outDir, overwrite: try f.bool("overwrite"))
     }
 
     /// The text feed of tok_train.py: each document cut to doc_cap code points; stop after the document
     /// that pushes the running total over max_chars.
     public static func train(maxChars: Int, docCap: Int, vocabSize: Int, dataDir: String, inputs: [String]?,
-                             outDir: String) throws {
+                             outDir: String, overwrite: Bool = false) throws {
         let t0 = now()
+        // a bigger tokenizer already there (checkpoints may use it) is not replaced by a smaller one by accident
+        let existing = existingVocabSize(outDir)
+        if let old = existing, old > vocabSize, !overwrite {
+            throw NanoChatError(file: Paths.join(outDir, Tokenizer.ranksFileName), "holds a tokenizer of vocab \(old); not replacing it with a smaller one (--vocab-size=\(vocabSize)) without --overwrite")
+        }
         let trainer = try BPETrainer(vocabSize: vocabSize, threads: Threads.count)
         guard docCap > 0 else { throw NanoChatError("--doc-cap must be positive") }
         var buffer: [String] = []
@@ -94,6 +100,13 @@ public enum TokTrainCommand {
                           100 * Double(doneMerges) / Double(total), rate, Double(total - doneMerges) / max(rate, 1e-9)))
         }
         let tok = Tokenizer(mergeableRanks: ranks)
+        if tok.vocabSize < vocabSize {
+            print0("warning: --vocab-size=\(vocabSize) is not reachable on this corpus: its text has no more pairs to merge after "
+                   + "\(commas(ranks.count - 256)) merges, so the vocab is \(commas(tok.vocabSize)) (more or more varied text reaches it)")
+            if let old = existing, old > tok.vocabSize, !overwrite {
+                throw NanoChatError(file: Paths.join(outDir, Tokenizer.ranksFileName), "holds a tokenizer of vocab \(old); not replacing it with the smaller vocab \(tok.vocabSize) this corpus reaches without --overwrite")
+            }
+        }
         let trainTime = now() - t0
         let mergeTime = now() - t1
         print0("trained \(commas(ranks.count - 256)) merges in " + String(format: "%.3fs (counting %.3fs, merging %.3fs; with reading documents %.3fs)",
@@ -106,6 +119,13 @@ public enum TokTrainCommand {
         guard tok.decode(tok.encodeOrdinary(sample)) == sample else { throw NanoChatError("tokenizer round trip failed on the sample text") }
         try evaluate(tok, dataDir: inputs == nil ? dataDir : nil, inputs: inputs)
         print0(String(format: "total time: %.1fs", now() - t0))
+    }
+
+    /// The vocab size of the tokenizer already in `dir` (ranks + specials), nil if there is none or it is unreadable.
+    static func existingVocabSize(_ dir: String) -> Int? {
+        guard let data = FileManager.default.contents(atPath: Paths.join(dir, Tokenizer.ranksFileName)) else { return nil }
+        let lines = data.split(separator: UInt8(ascii: "\n")).filter { !$0.isEmpty }.count
+        return lines > 0 ? lines + Tokenizer.specialTokens.count : nil
     }
 
     /// Encoding throughput on every document of the files: one thread (encodeOrdinary per document), then

@@ -43,6 +43,7 @@ public final class BaseTrainer {
         model = try GPT(config: config)
         model.initWeights(seed: UInt64(o.seed))
         checkpointDir = Paths.join(o.checkpointsDir, o.modelTag ?? "d\(o.depth)")
+        if dist.rank == 0 { CheckpointManager.removeStaleTemporaries(checkpointDir) }
         let resume = try Self.loadWeights(into: model, o, checkpointDir: checkpointDir, tokenizer: tokenizer)
 
         flopsPerToken = model.estimateFlops()
