@@ -18,6 +18,12 @@ var cpuFlags: [String] = []
 if env["NANOCHAT_PORTABLE"] != "1" { cpuFlags = ["-Xcc", "-march=x86-64-v3"] }
 #endif
 
+// Release builds use -O: bounds checks and preconditions stay in the binaries users run and in CI, so an
+// internal invariant that breaks stops with a message instead of corrupting memory. (Input validation is
+// thrown NanoChatErrors either way.) NANOCHAT_UNCHECKED=1 builds with -Ounchecked instead; whether that is
+// worth it (> 3% of training throughput) is measured with dev/bench.sh and recorded in dev/LOG.md.
+let optimization = env["NANOCHAT_UNCHECKED"] == "1" ? "-Ounchecked" : "-O"
+
 var libDeps: [Target.Dependency] = ["CBLAS", "CZstd"]
 var libDefines: [SwiftSetting] = []
 if useMPI { libDeps.append("CMPI"); libDefines.append(.define("NANOCHAT_MPI")) }
@@ -31,7 +37,7 @@ var targets: [Target] = [
 
     // MARK: - The library
     .target(name: "NanoChat", dependencies: libDeps, path: "Sources/NanoChat",
-            swiftSettings: libDefines + [.unsafeFlags(["-Ounchecked", "-wmo"] + cpuFlags, .when(configuration: .release))]),
+            swiftSettings: libDefines + [.unsafeFlags([optimization, "-wmo"] + cpuFlags, .when(configuration: .release))]),
 
     // MARK: - Thin executables
     .executableTarget(name: "base_train", dependencies: ["NanoChat"], path: "Sources/base_train"),
