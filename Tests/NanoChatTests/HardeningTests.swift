@@ -161,7 +161,7 @@ final class DurableCheckpointTests: XCTestCase {
         let stale = [CheckpointManager.modelPath(dir, 2) + ".tmp", CheckpointManager.optimPath(dir, 2, rank: 0) + ".tmp",
                      CheckpointManager.metaPath(dir, 9) + ".tmp"]
         for p in stale { try Data(repeating: 7, count: 10).write(to: URL(fileURLWithPath: p)) }
-        let trainer = try BaseTrainer(options: o, dist: .shared)   // start: all of them removed
+        let trainer = try BaseTrainer(options: o, dist: .single)   // start: all of them removed
         for p in stale { XCTAssertFalse(Paths.exists(p), p) }
         // a save of a step removes that step's leftovers before writing (here: planted after start)
         try Data(repeating: 7, count: 10).write(to: URL(fileURLWithPath: CheckpointManager.loaderPath(dir, 2, rank: 0) + ".tmp"))
