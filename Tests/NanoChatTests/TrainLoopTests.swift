@@ -111,7 +111,7 @@ final class TrainLoopTests: XCTestCase {
         // a new run into the tag counts best/ as a previous run too
         try FileManager.default.removeItem(atPath: CheckpointManager.metaPath(dir, 2))
         assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: "already holds a best/ checkpoint")
-        o.evalEvery = -1
+        o.evalEvery = -1; o.modelTag = "no-evals"
         assertOneLineError({ _ = try BaseTrainer(options: o, dist: .single) }, contains: "needs val bpb evaluations")
     }
 }

@@ -39,11 +39,13 @@ public final class BaseTrainer {
         tokenizer = try Self.loadTokenizer(o)
         source = try Self.openData(o, dist: dist)
 
+        // before any big allocation: where this run's checkpoints go, writable and not another run's
+        checkpointDir = Paths.join(o.checkpointsDir, o.modelTag ?? "d\(o.depth)")
+        try RunDirectory.check(checkpointDir, resuming: o.resumeFromStep >= 0, overwrite: o.overwrite, dist: dist)
+        if dist.rank == 0 { CheckpointManager.removeStaleTemporaries(checkpointDir) }
         config = try o.modelConfig(vocabSize: tokenizer.vocabSize, ranksOnHost: dist.localSize)
         model = try GPT(config: config)
         model.initWeights(seed: UInt64(o.seed))
-        checkpointDir = Paths.join(o.checkpointsDir, o.modelTag ?? "d\(o.depth)")
-        if dist.rank == 0 { CheckpointManager.removeStaleTemporaries(checkpointDir) }
         let resume = try Self.loadWeights(into: model, o, checkpointDir: checkpointDir, tokenizer: tokenizer)
 
         flopsPerToken = model.estimateFlops()

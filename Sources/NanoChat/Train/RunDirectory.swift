@@ -13,23 +13,30 @@ public enum RunDirectory {
         (CheckpointManager.completeSteps(dir), CheckpointManager.completeSteps(bestDir(dir)))
     }
 
-    /// Before training into `dir`: refuses a new run (not `resuming`) into a directory that holds another run's
-    /// checkpoints unless `overwrite`, which first removes that run's files (step checkpoints, `best/`,
-    /// train_log.jsonl; nothing else); then proves the directory writable on every rank.
-    public static func prepare(_ dir: String, resuming: Bool, overwrite: Bool, dist: Distributed) throws {
-        if dist.rank == 0 && !resuming {
+    /// Up front, before the model is built: refuses a new run (not `resuming`) into a directory that holds another
+    /// run's checkpoints unless `overwrite`, and proves the directory can be created and written on every rank.
+    public static func check(_ dir: String, resuming: Bool, overwrite: Bool, dist: Distributed) throws {
+        if dist.rank == 0 && !resuming && !overwrite {
             let (steps, best) = existingSteps(dir)
             if !steps.isEmpty || !best.isEmpty {
-                guard overwrite else {
-                    let shown = steps.isEmpty ? "a best/ checkpoint" : "checkpoints of steps " + describe(steps)
-                    throw NanoChatError(file: dir, "already holds \(shown) from another run; resume it with --resume-from-step=last (or a step), choose another --model-tag, or pass --overwrite to delete them and start over")
-                }
+                let shown = steps.isEmpty ? "a best/ checkpoint" : steps.count == 1 ? "the checkpoint of step \(steps[0])" : "checkpoints of steps " + describe(steps)
+                throw NanoChatError(file: dir, "already holds \(shown) from another run; resume it with --resume-from-step=last (or a step), choose another --model-tag, or pass --overwrite to delete them and start over")
+            }
+        }
+        try Paths.ensureWritable(dir, what: "checkpoint directory", rank: dist.rank)
+    }
+
+    /// Last thing before the first step (after `--init-from` weights are in memory): with `overwrite`, a new run
+    /// removes the previous run's files (step checkpoints, `best/`, train_log.jsonl; nothing else).
+    public static func prepare(_ dir: String, resuming: Bool, overwrite: Bool, dist: Distributed) throws {
+        if dist.rank == 0 && !resuming && overwrite {
+            let (steps, best) = existingSteps(dir)
+            if !steps.isEmpty || !best.isEmpty {
                 try removeRun(dir)
-                print0("--overwrite: removed the previous run's checkpoints (steps \(describe(steps))\(best.isEmpty ? "" : " and best/")) from \(dir)")
+                print0("--overwrite: removed the previous run's checkpoints (\(steps.isEmpty ? "" : "steps \(describe(steps))")\(best.isEmpty ? "" : " best/")) from \(dir)")
             }
         }
         dist.barrier()
-        try Paths.ensureWritable(dir, what: "checkpoint directory", rank: dist.rank)
     }
 
     /// Deletes the checkpoint files of every step (and their temporaries), `best/` and the training log.
