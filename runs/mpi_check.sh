@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
-# MPI checks (CI runs this): data-parallel training equals one process on the same batch, resume on another
-# rank count, and failures that end the whole job. Runs with --threads=1 in a private NANOCHAT_BASE_DIR.
+# MPI checks (CI runs this; --threads=1 everywhere, private NANOCHAT_BASE_DIR, < 3 min):
+#  1. failures end the whole job: a rank without documents, a corrupt loader state file, a bad flag;
+#  2. on a corpus of identical documents (so batches do not depend on sharding), mpirun -n 2 and -n 4 with
+#     device batch 2 equal one process with 2 / 4 accumulation steps: per-step losses to 1e-6, final
+#     weights after step 3 to 1e-5 relative L2 (sharded optimizer: reduce-scatter, owned rows/matrices,
+#     all-gather). The embedding backward rounds differently when two micro-batches accumulate in one buffer,
+#     and Adam turns that into sign noise on the near-zero gradient of backout_lambda: at step 4 that one
+#     scalar differs by 5e-3 (whole model 2.5e-5), after 3 steps of a 3-step run by 1e-4 (whole model < 1e-6);
+#     the -n 4 run splits every collective into pieces of at most 1000 floats (NANOCHAT_MPI_MAX_COUNT);
+#  3. a 2-rank checkpoint resumes on 1 and on 4 ranks (optimizer state re-sharded) at the same losses;
+#  4. killing one rank mid-run ends the job in < 30 s with a message, and the last checkpoint loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v mpirun >/dev/null || { echo "mpi_check: skipped (no mpirun; install openmpi-bin)"; exit 0; }
@@ -10,13 +19,14 @@ rm -rf "$NANOCHAT_BASE_DIR"; mkdir -p "$NANOCHAT_BASE_DIR"
 trap 'rm -rf "$NANOCHAT_BASE_DIR"' EXIT
 BIN=.build/release
 MPIRUN="mpirun --allow-run-as-root --oversubscribe"
+CK="$NANOCHAT_BASE_DIR/base_checkpoints"
 fail() { echo "mpi_check FAILED: $*"; exit 1; }
 
 $BIN/dataset --generate=1 >/dev/null
 $BIN/tok_train --vocab-size=512 | tail -1
-SMALL="--depth=2 --aspect-ratio=64 --head-dim=64 --max-seq-len=64 --device-batch-size=2 --total-batch-size=256 --warmup-steps=1 --eval-every=-1 --sample-every=-1 --threads=1"
+MODEL="--depth=2 --aspect-ratio=64 --head-dim=64 --max-seq-len=64 --warmup-steps=1 --eval-every=-1 --sample-every=-1 --threads=1"
 
-# expect_failure NAME PATTERN CMD...: the job must end within 30 s, non-zero, with PATTERN on one line
+# expect_failure NAME PATTERN CMD...: the job must end within 30 s, non-zero, with PATTERN on one error line
 expect_failure() {
     local name=$1 pattern=$2; shift 2
     local start=$SECONDS out rc=0
@@ -30,17 +40,93 @@ expect_failure() {
 }
 
 echo "== failures end the whole job"
-# a text shard too small for two ranks: rank 1 has no documents while rank 0 waits in a collective
 mkdir -p "$NANOCHAT_BASE_DIR/tiny"
 printf 'one small document about cats.\n\nanother small one.\n' > "$NANOCHAT_BASE_DIR/tiny/a.txt"
 printf 'val doc here.\n' > "$NANOCHAT_BASE_DIR/tiny/b.txt"
+SMALL="$MODEL --device-batch-size=2 --total-batch-size=256"
 expect_failure "rank 1 without documents" "no documents for rank 1" \
     $MPIRUN -n 2 $BIN/base_train $SMALL --num-iterations=2 --data-dir="$NANOCHAT_BASE_DIR/tiny" --model-tag=tiny
-# a corrupt loader state file of rank 1 on resume
 $MPIRUN -n 2 $BIN/base_train $SMALL --num-iterations=3 --save-every=2 --model-tag=corrupt >/dev/null
-echo '{"broken": ' > "$NANOCHAT_BASE_DIR/base_checkpoints/corrupt/loader_000002_rank1.json"
+echo '{"broken": ' > "$CK/corrupt/loader_000002_rank1.json"
 expect_failure "corrupt loader state of rank 1" "loader_000002_rank1.json" \
     $MPIRUN -n 2 $BIN/base_train $SMALL --num-iterations=3 --resume-from-step=2 --model-tag=corrupt
-# the same bad flag on every rank: printed once
 expect_failure "bad flag on every rank" "depth" $MPIRUN -n 2 $BIN/base_train $SMALL --depth=-3
+
+echo "== data parallel equals one process (identical documents)"
+SAME="$NANOCHAT_BASE_DIR/same"; mkdir -p "$SAME"
+DOC="The quick brown fox jumps over the lazy dog while the cat watches from the warm window sill, counting one two three four five six seven eight nine ten, and the story goes on about a small village by the sea where fishermen mend their nets every morning before the sun rises over the hills."
+for i in $(seq 4096); do printf '%s\n\n' "$DOC"; done > "$SAME/a_train.txt"
+for i in $(seq 64); do printf '%s\n\n' "$DOC"; done > "$SAME/b_val.txt"
+RUN="$MODEL --data-dir=$SAME --device-batch-size=2 --num-iterations=3 --save-every=1"
+losses() { grep -o "^step [0-9]*/[0-9]* ([^)]*) | loss: [0-9.]*" | sed 's/.*loss: //'; }
+# compare_losses A B: equal to 1e-6
+compare_losses() {
+    paste <(echo "$1") <(echo "$2") | awk -v name="$3" '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1.5e-6 || NF != 2) { print name ": losses differ: " $0; bad = 1 } } END { exit bad }' \
+        || fail "$3"
+    [ -n "$1" ] || fail "$3: no losses parsed"
+}
+# relative L2 distance of two model files (whole model)
+weights_rel_l2() {
+    python3 - "$1" "$2" <<'PY'
+import json, struct, sys, math
+def load(p):
+    b = open(p, 'rb').read(); n = struct.unpack('<Q', b[:8])[0]; h = json.loads(b[8:8 + n]); base = 8 + n
+    return {k: struct.unpack('<%df' % ((v['data_offsets'][1] - v['data_offsets'][0]) // 4), b[base + v['data_offsets'][0]:base + v['data_offsets'][1]])
+            for k, v in h.items() if k != '__metadata__'}
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert a.keys() == b.keys()
+d = sum((x - y) ** 2 for k in a for x, y in zip(a[k], b[k])); s = sum(x * x for k in a for x in a[k])
+print('%.3e' % math.sqrt(d / s))
+PY
+}
+compare_weights() {
+    command -v python3 >/dev/null || { echo "($3: weights comparison skipped: no python3)"; return; }
+    local rel; rel=$(weights_rel_l2 "$1" "$2")
+    awk -v r="$rel" 'BEGIN { exit !(r <= 1e-5) }' || fail "$3: final weights differ by $rel relative L2"
+    echo "ok: $3 final weights relative L2 $rel"
+}
+ONE2=$($BIN/base_train $RUN --total-batch-size=256 --model-tag=one2 | losses)
+TWO=$($MPIRUN -n 2 $BIN/base_train $RUN --total-batch-size=256 --model-tag=two | losses)
+compare_losses "$ONE2" "$TWO" "-n 2 vs 1 process × 2 accumulation steps"
+echo "ok: -n 2 losses equal one process: $(echo $TWO)"
+compare_weights "$CK/one2/model_000003.safetensors" "$CK/two/model_000003.safetensors" "-n 2"
+ONE4=$($BIN/base_train $RUN --total-batch-size=512 --model-tag=one4 | losses)
+FOUR=$(NANOCHAT_MPI_MAX_COUNT=1000 $MPIRUN -x NANOCHAT_MPI_MAX_COUNT -n 4 $BIN/base_train $RUN --total-batch-size=512 --model-tag=four | losses)
+compare_losses "$ONE4" "$FOUR" "-n 4 vs 1 process × 4 accumulation steps"
+echo "ok: -n 4 (collectives split into ≤ 1000 floats) losses equal one process: $(echo $FOUR)"
+compare_weights "$CK/one4/model_000003.safetensors" "$CK/four/model_000003.safetensors" "-n 4"
+
+echo "== a 2-rank checkpoint resumes on 1 and on 4 ranks"
+TAIL=$(echo "$TWO" | tail -1)
+for n in 1 4; do
+    rm -rf "$CK/resume$n"; mkdir -p "$CK/resume$n"; cp "$CK"/two/*_000002* "$CK/resume$n/"
+    out=$($MPIRUN -n $n $BIN/base_train $MODEL --data-dir=$SAME --device-batch-size=$((2 / (n > 2 ? 2 : 1))) --num-iterations=3 \
+          --total-batch-size=256 --model-tag=resume$n --resume-from-step=2 2>&1)
+    grep -q "warning: checkpoint was written by 2 ranks, resuming on $n" <<<"$out" || { echo "$out"; fail "resume on $n: no warning"; }
+    compare_losses "$TAIL" "$(losses <<<"$out")" "resume of the 2-rank checkpoint on $n ranks"
+    echo "ok: resumed on $n ranks, loss of step 2 equals the uninterrupted run: $(losses <<<"$out" | tr '\n' ' ')"
+done
+
+echo "== a killed rank ends the job"
+$MPIRUN -n 2 $BIN/base_train $MODEL --data-dir=$SAME --device-batch-size=2 --total-batch-size=256 --num-iterations=100000 \
+    --save-every=5 --model-tag=killed > "$NANOCHAT_BASE_DIR/killed.log" 2>&1 &
+job=$!
+for i in $(seq 600); do [ -f "$CK/killed/meta_000010.json" ] && break; sleep 0.1; done
+[ -f "$CK/killed/meta_000010.json" ] || fail "killed run: no checkpoint at step 10"
+victim=""
+for p in $(pgrep -f "base_train.*--model-tag=killed" || true); do
+    grep -qz "^OMPI_COMM_WORLD_RANK=1$" /proc/$p/environ 2>/dev/null && victim=$p
+done
+[ -n "$victim" ] || fail "killed run: rank 1 not found"
+start=$SECONDS; kill -9 "$victim"
+rc=0; timeout 60 tail --pid=$job -f /dev/null || rc=$?
+wait $job && fail "killed run: mpirun exited 0" || true
+took=$((SECONDS - start))
+[ "$rc" -eq 0 ] && [ "$took" -lt 30 ] || fail "killed run: still running after $took s"
+grep -m1 -i "rank 1.*signal 9\|killed" "$NANOCHAT_BASE_DIR/killed.log" >/dev/null || { cat "$NANOCHAT_BASE_DIR/killed.log"; fail "killed run: no message"; }
+echo "ok: killing rank 1 ended the job in $took s: $(grep -m1 -i "signal 9" "$NANOCHAT_BASE_DIR/killed.log" | sed 's/^ *//')"
+last=$(ls "$CK/killed" | sed -n 's/^meta_0*\([0-9][0-9]*\)\.json$/\1/p' | sort -n | tail -1)
+$MPIRUN -n 2 $BIN/base_train $MODEL --data-dir=$SAME --device-batch-size=2 --total-batch-size=256 --num-iterations=$((last + 1)) \
+    --model-tag=killed --resume-from-step=last | grep -q "^step $(printf %05d $last)" || fail "killed run: last checkpoint ($last) does not resume"
+echo "ok: the last checkpoint (step $last) resumes"
 echo "mpi_check: all passed"

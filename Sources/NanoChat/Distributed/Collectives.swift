@@ -3,32 +3,173 @@ import CMPI
 #endif
 import Foundation
 
-/// Collectives over all ranks. Each is a no-op (or the identity) in a one-process run.
+/// A started non-blocking collective. The buffers it was given must stay untouched until `wait()`
+/// returns. Open MPI progresses non-blocking collectives inside MPI calls, so starting several at once
+/// lets them pipeline; `wait()` is where the time is spent.
+public final class PendingCollective {
+    #if NANOCHAT_MPI
+    var requests: [MPI_Request?] = []
+    /// Count/displacement arrays MPI may read until completion.
+    var arrays: [UnsafeMutablePointer<Int32>] = []
+    #endif
+    var afterWait: [() -> Void] = []
+    private var done = false
+
+    init() {}
+    deinit { if !done { wait() } }
+
+    /// Blocks until every part of the collective has completed (idempotent).
+    public func wait() {
+        guard !done else { return }
+        done = true
+        #if NANOCHAT_MPI
+        if !requests.isEmpty { MPI_Waitall(Int32(requests.count), &requests, cmpi_statuses_ignore()) }
+        for a in arrays { a.deallocate() }
+        arrays = []
+        #endif
+        for f in afterWait { f() }
+    }
+
+    #if NANOCHAT_MPI
+    func int32s(_ values: [Int]) -> UnsafeMutablePointer<Int32> {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, values.count))
+        for (i, v) in values.enumerated() { p[i] = Int32(v) }
+        arrays.append(p)
+        return p
+    }
+    #endif
+}
+
+/// Collectives over all ranks on flat Float buffers, plus scalar reductions. In a one-process run
+/// every one is the identity (and reduce-scatter a copy of this rank's part).
 extension Distributed {
-    /// In-place sum over ranks.
+    // MARK: - Buffers (non-blocking forms; the blocking ones start and wait)
+
+    /// Sum over ranks, in place, of `count` floats at `buf`.
+    public func startAllReduceSum(_ buf: UnsafeMutablePointer<Float>, count: Int) -> PendingCollective {
+        let pending = PendingCollective()
+        guard communicates else { return pending }
+        #if NANOCHAT_MPI
+        for r in CountSplit.pieces(count, limit: maxCount) {
+            var req: MPI_Request? = cmpi_request_null()
+            MPI_Iallreduce(cmpi_in_place(), buf + r.lowerBound, Int32(r.count), cmpi_float(), cmpi_sum(), cmpi_comm_world(), &req)
+            pending.requests.append(req)
+        }
+        #endif
+        return pending
+    }
+
+    /// Reduce-scatter (sum): `send` holds every rank's part back to back (`counts[r]` floats for rank r);
+    /// this rank receives the sum over ranks of its own part in `recv` (`counts[rank]` floats, not
+    /// overlapping `send`). Above `maxCount` elements it falls back to a split all-reduce of `send`,
+    /// which then holds the sums (its contents are the caller's scratch either way).
+    public func startReduceScatterSum(send: UnsafeMutablePointer<Float>, recv: UnsafeMutablePointer<Float>,
+                                      counts: [Int]) -> PendingCollective {
+        precondition(counts.count == worldSize, "reduce-scatter: one count per rank")
+        let mine = CountSplit.displacements(counts)[rank]
+        guard communicates else {
+            if send + mine != recv { recv.update(from: send + mine, count: counts[rank]) }
+            return PendingCollective()
+        }
+        #if NANOCHAT_MPI
+        if CountSplit.fitsOneCall(counts, limit: maxCount) {
+            let pending = PendingCollective()
+            var req: MPI_Request? = cmpi_request_null()
+            MPI_Ireduce_scatter(send, recv, pending.int32s(counts), cmpi_float(), cmpi_sum(), cmpi_comm_world(), &req)
+            pending.requests.append(req)
+            return pending
+        }
+        let pending = startAllReduceSum(send, count: counts.reduce(0, +))
+        let n = counts[rank]
+        pending.afterWait.append { recv.update(from: send + mine, count: n) }
+        return pending
+        #else
+        return PendingCollective()
+        #endif
+    }
+
+    /// All-gather in place: rank r's `counts[r]` floats sit at its displacement in `buf` (parts back to
+    /// back); afterwards every rank has every part. Above `maxCount` elements each rank broadcasts its
+    /// part in pieces.
+    public func startAllGather(_ buf: UnsafeMutablePointer<Float>, counts: [Int]) -> PendingCollective {
+        precondition(counts.count == worldSize, "all-gather: one count per rank")
+        let pending = PendingCollective()
+        guard communicates else { return pending }
+        #if NANOCHAT_MPI
+        let displs = CountSplit.displacements(counts)
+        if CountSplit.fitsOneCall(counts, limit: maxCount) {
+            var req: MPI_Request? = cmpi_request_null()
+            MPI_Iallgatherv(cmpi_in_place(), 0, cmpi_float(), buf, pending.int32s(counts), pending.int32s(displs),
+                            cmpi_float(), cmpi_comm_world(), &req)
+            pending.requests.append(req)
+            return pending
+        }
+        for root in 0..<worldSize {
+            for r in CountSplit.pieces(counts[root], limit: maxCount) {
+                var req: MPI_Request? = cmpi_request_null()
+                MPI_Ibcast(buf + displs[root] + r.lowerBound, Int32(r.count), cmpi_float(), Int32(root), cmpi_comm_world(), &req)
+                pending.requests.append(req)
+            }
+        }
+        #endif
+        return pending
+    }
+
+    /// `count` floats of `root` copied to every rank.
+    public func startBroadcast(_ buf: UnsafeMutablePointer<Float>, count: Int, root: Int = 0) -> PendingCollective {
+        let pending = PendingCollective()
+        guard communicates else { return pending }
+        #if NANOCHAT_MPI
+        for r in CountSplit.pieces(count, limit: maxCount) {
+            var req: MPI_Request? = cmpi_request_null()
+            MPI_Ibcast(buf + r.lowerBound, Int32(r.count), cmpi_float(), Int32(root), cmpi_comm_world(), &req)
+            pending.requests.append(req)
+        }
+        #endif
+        return pending
+    }
+
     public func allReduceSum(_ buf: UnsafeMutableBufferPointer<Float>) {
-        guard communicates else { return }
-        #if NANOCHAT_MPI
-        MPI_Allreduce(cmpi_in_place(), buf.baseAddress, Int32(buf.count), cmpi_float(), cmpi_sum(), cmpi_comm_world())
-        #endif
+        guard let base = buf.baseAddress else { return }
+        startAllReduceSum(base, count: buf.count).wait()
     }
+    public func reduceScatterSum(send: UnsafeMutablePointer<Float>, recv: UnsafeMutablePointer<Float>, counts: [Int]) {
+        startReduceScatterSum(send: send, recv: recv, counts: counts).wait()
+    }
+    public func allGather(_ buf: UnsafeMutablePointer<Float>, counts: [Int]) {
+        startAllGather(buf, counts: counts).wait()
+    }
+    public func broadcast(_ buf: UnsafeMutablePointer<Float>, count: Int, root: Int = 0) {
+        startBroadcast(buf, count: count, root: root).wait()
+    }
+
+    // MARK: - Doubles and scalars (losses, byte counts, stop flags)
+
     public func allReduceSum(_ buf: UnsafeMutableBufferPointer<Double>) {
-        guard communicates else { return }
+        guard communicates, let base = buf.baseAddress else { return }
         #if NANOCHAT_MPI
-        MPI_Allreduce(cmpi_in_place(), buf.baseAddress, Int32(buf.count), cmpi_double(), cmpi_sum(), cmpi_comm_world())
+        for r in CountSplit.pieces(buf.count, limit: maxCount) {
+            MPI_Allreduce(cmpi_in_place(), base + r.lowerBound, Int32(r.count), cmpi_double(), cmpi_sum(), cmpi_comm_world())
+        }
         #endif
     }
-    public func allReduceSum(_ x: Double) -> Double {
-        var v = [x]; v.withUnsafeMutableBufferPointer { allReduceSum($0) }; return v[0]
-    }
-    public func allReduceMax(_ x: Double) -> Double {
+    public func allReduceSum(_ x: Double) -> Double { scalar(x, .sum) }
+    public func allReduceMax(_ x: Double) -> Double { scalar(x, .max) }
+    public func allReduceMin(_ x: Double) -> Double { scalar(x, .min) }
+    /// The mean over ranks (the logged training loss).
+    public func allReduceMean(_ x: Double) -> Double { scalar(x, .sum) / Double(worldSize) }
+
+    enum ScalarOp { case sum, max, min }
+    private func scalar(_ x: Double, _ op: ScalarOp) -> Double {
         guard communicates else { return x }
         var v = x
         #if NANOCHAT_MPI
-        MPI_Allreduce(cmpi_in_place(), &v, 1, cmpi_double(), cmpi_max(), cmpi_comm_world())
+        let mpiOp = op == .sum ? cmpi_sum() : (op == .max ? cmpi_max() : cmpi_min())
+        MPI_Allreduce(cmpi_in_place(), &v, 1, cmpi_double(), mpiOp, cmpi_comm_world())
         #endif
         return v
     }
+
     public func barrier() {
         #if NANOCHAT_MPI
         if communicates { MPI_Barrier(cmpi_comm_world()) }

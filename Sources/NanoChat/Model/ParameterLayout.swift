@@ -1,5 +1,6 @@
 /// Every parameter tensor of §1.3 with its nanochat state_dict name and PyTorch shape, and where it
-/// lives in the one flat parameter (and gradient) buffer. Order = state_dict order.
+/// lives in the one flat parameter (and gradient) buffer. `entries` are in state_dict order; the memory
+/// order differs (see `init`).
 public struct ParamEntry: Sendable, Equatable {
     public let name: String
     public let shape: [Int]
@@ -14,7 +15,8 @@ public struct ParameterLayout: Sendable {
     public let totalCount: Int
     private let index: [String: Int]
 
-    /// Tensors start on 16-float (64-byte) boundaries so SIMD loops see aligned rows.
+    /// Tensors start on 16-float (64-byte) boundaries so SIMD loops see aligned rows (except members of
+    /// a block-matrix group after its first, which follow each other without padding).
     public static let alignment = 16
 
     public init(config c: GPTConfig) {
@@ -33,12 +35,27 @@ public struct ParameterLayout: Sendable {
         shapes += [("lm_head.weight", [Vp, C]), ("smear_gate.weight", [1, 24])]
         for i in 0..<L where c.hasValueEmbed(i) { shapes.append(("value_embeds.\(i).weight", [Vp, Hkv * D])) }
 
-        var entries: [ParamEntry] = []
+        // Memory order: the other tensors in state_dict order, then the block matrices grouped by shape
+        // (shapes sorted as tuples, members in model order, no padding inside a group): each of the
+        // optimizer's Muon groups (§1.10) is then one contiguous [K, m, n] block, reduce-scattered and
+        // all-gathered with one call each (MuonAdamW). Checkpoints are read and written by name.
+        var offsets: [String: Int] = [:]
         var off = 0
-        for (n, s) in shapes {
-            entries.append(ParamEntry(name: n, shape: s, offset: off))
-            off += (s.reduce(1, *) + Self.alignment - 1) / Self.alignment * Self.alignment
+        func align() { off = (off + Self.alignment - 1) / Self.alignment * Self.alignment }
+        for (n, s) in shapes where !n.hasPrefix("transformer.h.") {
+            offsets[n] = off
+            off += s.reduce(1, *)
+            align()
         }
+        let blocks = shapes.filter { $0.0.hasPrefix("transformer.h.") }
+        for shape in Set(blocks.map(\.1)).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            for (n, s) in blocks where s == shape {
+                offsets[n] = off
+                off += s.reduce(1, *)
+            }
+            align()
+        }
+        let entries = shapes.map { ParamEntry(name: $0.0, shape: $0.1, offset: offsets[$0.0]!) }
         self.entries = entries
         self.totalCount = off
         self.index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.name, $0) })

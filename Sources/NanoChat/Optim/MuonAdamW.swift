@@ -3,15 +3,17 @@ import Foundation
 /// nanochat's combined optimizer (§1.10, §2) in fp32 over the model's one flat parameter buffer and one
 /// flat gradient buffer: AdamW for embeddings, lm_head and scalars; Muon for every block matrix.
 ///
-/// State lives in four flat buffers so it saves and loads as tensors: AdamW first and second moments
-/// (one slot per AdamW parameter), and per Muon group a `[K, m, n]` momentum buffer and a `[K, m]` or
-/// `[K, n]` second moment (nanochat's `[K,m,1]` / `[K,1,n]`).
+/// Distributed as nanochat's (§2.3, ZeRO-2-like): the optimizer sums the gradients over ranks itself.
+/// AdamW tensors of ≥ 1024 elements are reduce-scattered along dim 0, each rank updates only its rows
+/// and keeps moments only for them, then the rows are all-gathered; smaller tensors are all-reduced and
+/// updated whole everywhere. Each Muon shape group (one contiguous `[K, m, n]` block of the flat
+/// buffers, see ParameterLayout) is reduce-scattered by matrices: rank r owns `ceil(K/W)` of them with
+/// their momentum and second-moment buffers, then all-gathers. So optimizer memory and math per rank
+/// fall as 1/W (Sharding.swift). One process runs the same code with the collectives skipped.
 ///
-/// Distribution: `rank`/`worldSize` are kept for nanochat's ZeRO-2-like sharding (§2.3). For now every
-/// rank holds the full state and updates everything from a gradient buffer the caller has already
-/// averaged (all-reduce). The state is laid out per tensor (AdamW) and per matrix (Muon, `[K,…]` in
-/// model order), so a sharded version only has to restrict the loops to the owned rows/matrices
-/// (nanochat's `chunk = ceil(K/W)`) and add reduce-scatter/all-gather; the saved file is per rank.
+/// State lives in four flat buffers (owned parts only) so it saves and loads as tensors: AdamW first and
+/// second moments, and per Muon group a `[k, m, n]` momentum buffer and a `[k, m]` or `[k, n]` second
+/// moment (nanochat's `[K,m,1]` / `[K,1,n]`) for its k owned matrices.
 public final class MuonAdamW {
     public enum Kind: String, Codable { case adamw, muon }
 
@@ -42,23 +44,43 @@ public final class MuonAdamW {
     /// threads, else one at a time with multi-threaded BLAS). Kept for benchmarking.
     public var pooled = true
 
-    /// Where each AdamW tensor's moments live.
-    struct AdamSlot { let entry: ParamEntry; let state: Int }
-    /// One Muon group: shape, members, and offsets of its state.
+    /// One AdamW tensor: the rows this rank owns (all of them when replicated) and where its moments and
+    /// (when ranks communicate) its reduced gradient rows live.
+    struct AdamSlot {
+        let entry: ParamEntry
+        let sharded: Bool          // ≥ 1024 elements: split along dim 0; else replicated
+        let rows: Range<Int>       // owned rows of dim 0
+        let rowSize: Int           // elements per row
+        let state: Int             // offset of the owned rows' moments in adamExpAvg/adamExpAvgSq
+        let gradShard: Int         // offset of the owned rows' summed gradient in the shard buffer
+        var owned: Range<Int> { rows.lowerBound * rowSize..<rows.upperBound * rowSize }   // elements of the tensor
+        var totalRows: Int { entry.shape.first ?? 1 }
+    }
+    /// One Muon group: shape, members, the matrices this rank owns, and offsets of their state.
     struct MuonPlan {
         let m: Int, n: Int
         let entries: [ParamEntry]
-        let momentum: Int          // offset in muonMomentum, K·m·n floats
-        let second: Int            // offset in muonSecond, K·secondLen floats
+        let owned: Range<Int>      // owned matrices (indices into entries)
+        let momentum: Int          // offset in muonMomentum, owned·m·n floats
+        let second: Int            // offset in muonSecond, owned·secondLen floats
+        let gradShard: Int         // offset of the owned matrices' summed gradients in the shard buffer
         var secondLen: Int { m >= n ? m : n }
-        var secondShape: [Int] { m >= n ? [entries.count, m, 1] : [entries.count, 1, n] }
+        func secondShape(_ k: Int) -> [Int] { m >= n ? [k, m, 1] : [k, 1, n] }
+        /// Members follow each other in the flat buffers, so the group is one `[K, m, n]` block.
+        var contiguous: Bool { entries.indices.allSatisfy { entries[$0].offset == entries[0].offset + $0 * m * n } }
     }
     let entries: [String: ParamEntry]
     let totalCount: Int
     let adamSlots: [[AdamSlot]]        // per group; empty for Muon groups
     let muonPlans: [MuonPlan?]         // per group; nil for AdamW groups
+    /// Flat ranges of the replicated (small) AdamW tensors, merged across alignment padding: one
+    /// all-reduce each.
+    let replicatedRuns: [Range<Int>]
     let adamExpAvg: FlatBuffer, adamExpAvgSq: FlatBuffer
     let muonMomentum: FlatBuffer, muonSecond: FlatBuffer
+    /// Floats of summed gradient this rank receives per step (its owned rows and matrices).
+    let gradShardCount: Int
+    var gradShard: FlatBuffer?         // allocated on the first step with more than one rank
     let jobs: [Job]
     var workspaceCache: [Muon.Workspace] = []
 
@@ -81,8 +103,10 @@ public final class MuonAdamW {
         self.groups = groups
         self.rank = rank
         self.worldSize = worldSize
+        func aligned(_ n: Int) -> Int { (n + 15) / 16 * 16 }
         var adam: [[AdamSlot]] = [], plans: [MuonPlan?] = []
-        var adamOff = 0, momOff = 0, secOff = 0
+        var adamOff = 0, momOff = 0, secOff = 0, shardOff = 0
+        var replicated: [Range<Int>] = []
         for g in groups {
             let es = g.names.map { n -> ParamEntry in
                 guard let e = entries[n] else { preconditionFailure("optimizer group names unknown tensor \(n)") }
@@ -91,28 +115,56 @@ public final class MuonAdamW {
             switch g.kind {
             case .adamw:
                 adam.append(es.map { e in
-                    defer { adamOff += (e.count + 15) / 16 * 16 }
-                    return AdamSlot(entry: e, state: adamOff)
+                    let sharded = Sharding.shardsAdamW(e.shape)
+                    let total = e.shape.first ?? 1
+                    let rows = sharded ? Sharding.owned(total, rank: rank, world: worldSize) : 0..<total
+                    let slot = AdamSlot(entry: e, sharded: sharded, rows: rows, rowSize: e.count / max(1, total),
+                                        state: adamOff, gradShard: shardOff)
+                    adamOff += aligned(slot.owned.count)
+                    if sharded { shardOff += aligned(slot.owned.count) } else { replicated.append(e.range) }
+                    return slot
                 })
                 plans.append(nil)
             case .muon:
                 let shape = es[0].shape
                 precondition(shape.count == 2 && es.allSatisfy { $0.shape == shape }, "Muon group needs one 2-D shape")
-                let plan = MuonPlan(m: shape[0], n: shape[1], entries: es, momentum: momOff, second: secOff)
-                momOff += es.count * plan.m * plan.n
-                secOff += es.count * plan.secondLen
+                let owned = Sharding.owned(es.count, rank: rank, world: worldSize)
+                let plan = MuonPlan(m: shape[0], n: shape[1], entries: es, owned: owned, momentum: momOff, second: secOff,
+                                    gradShard: shardOff)
+                momOff += owned.count * plan.m * plan.n
+                secOff += owned.count * plan.secondLen
+                shardOff += aligned(owned.count * plan.m * plan.n)
                 adam.append([])
                 plans.append(plan)
             }
         }
         adamSlots = adam
         muonPlans = plans
+        replicatedRuns = Self.mergeRuns(replicated, gap: ParameterLayout.alignment)
+        gradShardCount = shardOff
         jobs = Self.makeJobs(adamSlots: adam, muonPlans: plans)
         adamExpAvg = FlatBuffer(count: adamOff)
         adamExpAvgSq = FlatBuffer(count: adamOff)
         muonMomentum = FlatBuffer(count: momOff)
         muonSecond = FlatBuffer(count: secOff)
     }
+
+    /// Sorted ranges joined when less than `gap` apart (the padding between them is zero in the gradient
+    /// buffer, so summing it is harmless).
+    static func mergeRuns(_ ranges: [Range<Int>], gap: Int) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for r in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, r.lowerBound - last.upperBound < gap, r.lowerBound >= last.upperBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+            } else {
+                out.append(r)
+            }
+        }
+        return out
+    }
+
+    /// Bytes of optimizer state on this rank (moments and buffers; they shrink as 1/W).
+    public var stateBytes: Int { 4 * (adamExpAvg.count + adamExpAvgSq.count + muonMomentum.count + muonSecond.count) }
 
     /// §2.4: lr = initialLr·lrm for every group; Muon groups also get the scheduled momentum and weight decay.
     public func setSchedule(lrMultiplier: Double, muonMomentum: Double, muonWeightDecay: Double) {
@@ -125,12 +177,65 @@ public final class MuonAdamW {
         }
     }
 
-    /// One optimizer step over all groups. Does not zero `grads`. Every tensor's update depends only on
-    /// its own data, so the work is cut into jobs (see OptimizerJobs.swift) that run on `Threads.count`
-    /// workers; the result is the same as running the groups in order.
+    /// One optimizer step of a one-process run.
     public func step(params: FlatBuffer, grads: FlatBuffer) {
+        step(params: params, grads: grads, dist: .single)
+    }
+
+    /// One optimizer step over all groups, from this rank's (not yet summed) gradients: (1) start the
+    /// reductions — all-reduce of the small AdamW tensors, reduce-scatter of the large ones and of every
+    /// Muon group — and wait for them, (2) update the owned parts (the jobs of OptimizerJobs.swift on
+    /// `Threads.count` workers), (3) all-gather the updated rows and matrices. Every tensor's update
+    /// depends only on its own data, so with one rank the result equals running the groups in order.
+    /// `grads` is scratch afterwards (not zeroed; with several ranks it holds partial sums).
+    public func step(params: FlatBuffer, grads: FlatBuffer, dist: Distributed) {
         precondition(params.count >= totalCount && grads.count >= totalCount, "optimizer: buffers smaller than the layout")
+        precondition(dist.rank == rank && dist.worldSize == worldSize,
+                     "optimizer built for rank \(rank) of \(worldSize), stepped by rank \(dist.rank) of \(dist.worldSize)")
         stepCount += 1
-        if pooled { runPooled(params: params, grads: grads) } else { runByGroup(params: params, grads: grads) }
+        var shard: FlatBuffer? = nil
+        if dist.communicates {
+            shard = reduceGradients(grads, dist: dist)
+        }
+        let source = GradSource(full: grads.ptr, shard: shard?.ptr)
+        if pooled { runPooled(params: params, grads: source) } else { runByGroup(params: params, grads: source) }
+        if dist.communicates { gatherParams(params, dist: dist) }
+    }
+
+    /// Phase 1: sums of the gradients over ranks, each rank receiving its owned parts in the shard buffer.
+    func reduceGradients(_ grads: FlatBuffer, dist: Distributed) -> FlatBuffer {
+        let shard = gradShard ?? FlatBuffer(count: gradShardCount)
+        gradShard = shard
+        var pending: [PendingCollective] = []
+        for run in replicatedRuns { pending.append(dist.startAllReduceSum(grads.ptr + run.lowerBound, count: run.count)) }
+        for slots in adamSlots {
+            for s in slots where s.sharded {
+                pending.append(dist.startReduceScatterSum(send: grads.ptr + s.entry.offset, recv: shard.ptr + s.gradShard,
+                                                          counts: Sharding.counts(s.totalRows, unitSize: s.rowSize, world: worldSize)))
+            }
+        }
+        for case let p? in muonPlans {
+            precondition(p.contiguous, "Muon group of \(p.entries[0].name) is not one contiguous block of the flat buffers")
+            pending.append(dist.startReduceScatterSum(send: grads.ptr + p.entries[0].offset, recv: shard.ptr + p.gradShard,
+                                                      counts: Sharding.counts(p.entries.count, unitSize: p.m * p.n, world: worldSize)))
+        }
+        for p in pending { p.wait() }
+        return shard
+    }
+
+    /// Phase 3: every rank's updated rows and matrices to every rank.
+    func gatherParams(_ params: FlatBuffer, dist: Distributed) {
+        var pending: [PendingCollective] = []
+        for slots in adamSlots {
+            for s in slots where s.sharded {
+                pending.append(dist.startAllGather(params.ptr + s.entry.offset,
+                                                   counts: Sharding.counts(s.totalRows, unitSize: s.rowSize, world: worldSize)))
+            }
+        }
+        for case let p? in muonPlans {
+            pending.append(dist.startAllGather(params.ptr + p.entries[0].offset,
+                                               counts: Sharding.counts(p.entries.count, unitSize: p.m * p.n, world: worldSize)))
+        }
+        for p in pending { p.wait() }
     }
 }

@@ -1,7 +1,15 @@
 import Foundation
 
 extension MuonAdamW {
-    /// One unit of a step: a slice of one AdamW tensor, or one Muon matrix.
+    /// Where jobs read gradients: the full buffer (one rank, or the all-reduced small tensors), or this
+    /// rank's summed rows and matrices after a reduce-scatter.
+    struct GradSource {
+        let full: UnsafeMutablePointer<Float>
+        let shard: UnsafeMutablePointer<Float>?
+    }
+
+    /// One unit of a step: a slice of the owned rows of one AdamW tensor (element range within the
+    /// tensor), or one owned Muon matrix.
     enum Job {
         case adamw(group: Int, slot: Int, range: Range<Int>)
         case muon(group: Int, k: Int)
@@ -10,18 +18,19 @@ extension MuonAdamW {
     /// Floats per AdamW job: 1 MiB per stream, a few ms of memory traffic.
     static let adamChunk = 1 << 18
 
-    /// Muon matrices by decreasing cost (largest-first keeps the workers balanced), then AdamW slices.
+    /// This rank's Muon matrices by decreasing cost (largest-first keeps the workers balanced), then
+    /// slices of its AdamW rows.
     static func makeJobs(adamSlots: [[AdamSlot]], muonPlans: [MuonPlan?]) -> [Job] {
         var muon: [(cost: Int, job: Job)] = []
         var adam: [Job] = []
         for (gi, plan) in muonPlans.enumerated() {
             if let p = plan {
-                for k in p.entries.indices { muon.append((p.m * p.n * min(p.m, p.n), .muon(group: gi, k: k))) }
+                for k in p.owned { muon.append((p.m * p.n * min(p.m, p.n), .muon(group: gi, k: k))) }
             } else {
                 for (si, slot) in adamSlots[gi].enumerated() {
-                    var lo = 0
-                    while lo < slot.entry.count {
-                        let hi = min(slot.entry.count, lo + adamChunk)
+                    var lo = slot.owned.lowerBound
+                    while lo < slot.owned.upperBound {
+                        let hi = min(slot.owned.upperBound, lo + adamChunk)
                         adam.append(.adamw(group: gi, slot: si, range: lo..<hi))
                         lo = hi
                     }
@@ -63,24 +72,26 @@ extension MuonAdamW {
     }
 
     @inline(__always)
-    func run(_ job: Job, _ adamS: [AdamW.Scalars?], _ muonS: [Muon.Scalars?], params: FlatBuffer, grads: FlatBuffer,
+    func run(_ job: Job, _ adamS: [AdamW.Scalars?], _ muonS: [Muon.Scalars?], params: FlatBuffer, grads: GradSource,
              _ ws: Muon.Workspace) {
         switch job {
         case let .adamw(gi, si, r):
             let slot = adamSlots[gi][si]
-            let o = slot.entry.offset + r.lowerBound, so = slot.state + r.lowerBound
-            AdamW.update(p: params.ptr + o, g: grads.ptr + o, m: adamExpAvg.ptr + so, v: adamExpAvgSq.ptr + so,
-                         count: r.count, adamS[gi]!)
+            let o = slot.entry.offset + r.lowerBound, local = r.lowerBound - slot.owned.lowerBound
+            let g = slot.sharded ? grads.shard.map { $0 + slot.gradShard + local } : nil
+            AdamW.update(p: params.ptr + o, g: g ?? grads.full + o, m: adamExpAvg.ptr + slot.state + local,
+                         v: adamExpAvgSq.ptr + slot.state + local, count: r.count, adamS[gi]!)
         case let .muon(gi, k):
             let p = muonPlans[gi]!
-            let e = p.entries[k]
-            Muon.update(p: params.ptr + e.offset, g: grads.ptr + e.offset, buf: muonMomentum.ptr + p.momentum + k * p.m * p.n,
-                        s2: muonSecond.ptr + p.second + k * p.secondLen, m: p.m, n: p.n, muonS[gi]!, ws)
+            let e = p.entries[k], local = k - p.owned.lowerBound
+            let g = grads.shard.map { $0 + p.gradShard + local * p.m * p.n } ?? grads.full + e.offset
+            Muon.update(p: params.ptr + e.offset, g: g, buf: muonMomentum.ptr + p.momentum + local * p.m * p.n,
+                        s2: muonSecond.ptr + p.second + local * p.secondLen, m: p.m, n: p.n, muonS[gi]!, ws)
         }
     }
 
     /// All jobs from one shared queue; BLAS single-threaded meanwhile (each worker runs its own GEMMs).
-    func runPooled(params: FlatBuffer, grads: FlatBuffer) {
+    func runPooled(params: FlatBuffer, grads: GradSource) {
         let (adamS, muonS) = stepScalars()
         let workers = min(Threads.count, jobs.count)
         let ws = workspaces(max(1, workers))
@@ -97,30 +108,31 @@ extension MuonAdamW {
     }
 
     /// Group by group (the straightforward schedule; see `pooled`).
-    func runByGroup(params: FlatBuffer, grads: FlatBuffer) {
+    func runByGroup(params: FlatBuffer, grads: GradSource) {
         let (adamS, muonS) = stepScalars()
         let threads = Threads.count
         for gi in groups.indices {
             if let s = adamS[gi] {
                 for slot in adamSlots[gi] {
-                    let e = slot.entry
-                    AdamW.updateParallel(p: params.ptr + e.offset, g: grads.ptr + e.offset, m: adamExpAvg.ptr + slot.state,
-                                         v: adamExpAvgSq.ptr + slot.state, count: e.count, s)
+                    let o = slot.entry.offset + slot.owned.lowerBound
+                    let g = slot.sharded ? grads.shard.map { $0 + slot.gradShard } : nil
+                    AdamW.updateParallel(p: params.ptr + o, g: g ?? grads.full + o, m: adamExpAvg.ptr + slot.state,
+                                         v: adamExpAvgSq.ptr + slot.state, count: slot.owned.count, s)
                 }
                 continue
             }
-            let K = muonPlans[gi]!.entries.count
+            let owned = muonPlans[gi]!.owned
             let ws = workspaces(threads)
-            if threads > 1 && K >= threads {
+            if threads > 1 && owned.count >= threads {
                 BLAS.setThreads(1)
-                Threads.parallelFor(threads) { r in   // worker w takes matrices w, w+threads, …
-                    for k in stride(from: r.lowerBound, to: K, by: threads) {
+                Threads.parallelFor(threads) { r in   // worker w takes owned matrices w, w+threads, …
+                    for k in stride(from: owned.lowerBound + r.lowerBound, to: owned.upperBound, by: threads) {
                         run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws[r.lowerBound])
                     }
                 }
                 BLAS.setThreads(threads)
             } else {
-                for k in 0..<K { run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws[0]) }
+                for k in owned { run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws[0]) }
             }
         }
     }

@@ -73,11 +73,12 @@ public final class BaseTrainer {
         optimizer = MuonAdamW(layout: model.layout, config: config, unembeddingLr: hp.unembeddingLr,
                               embeddingLr: hp.embeddingLr, matrixLr: hp.matrixLr, weightDecay: hp.weightDecayScaled,
                               scalarLr: hp.scalarLr, rank: dist.rank, worldSize: dist.worldSize)
+        print0("Optimizer state per rank: \(Memory.format(optimizer.stateBytes))\(dist.worldSize > 1 ? " (sharded over \(dist.worldSize) ranks)" : "")")
 
         var state = LoopState()
         var loaderState: LoaderState? = nil
         if let r = resume {
-            try Self.loadOptimizer(optimizer, checkpointDir: checkpointDir, step: r.step, rank: dist.rank)
+            try Self.loadOptimizer(optimizer, checkpointDir: checkpointDir, step: r.step)
             state = LoopState(meta: r.meta, step: r.step)
             loaderState = try Self.loaderState(r, checkpointDir: checkpointDir, dist: dist)
         }
@@ -172,10 +173,9 @@ public final class BaseTrainer {
     }
 
     /// This rank's optimizer shard of the checkpoint, else rank 0's (state is replicated; resume on another rank count).
-    static func loadOptimizer(_ optimizer: MuonAdamW, checkpointDir: String, step: Int, rank: Int) throws {
-        var p = CheckpointManager.optimPath(checkpointDir, step, rank: rank)
-        if !Paths.exists(p) { p = CheckpointManager.optimPath(checkpointDir, step, rank: 0) }
-        try optimizer.load(from: p)
+    /// Every saved rank's optimizer shard, re-sharded when the number of ranks changed.
+    static func loadOptimizer(_ optimizer: MuonAdamW, checkpointDir: String, step: Int) throws {
+        try optimizer.load(shards: { CheckpointManager.optimPath(checkpointDir, step, rank: $0) })
     }
 
     /// The loader state to resume from: exact (this rank's loader file) on the same number of ranks, else

@@ -67,8 +67,8 @@ public struct StepResult {
 }
 
 /// One optimization step of nanochat's loops (§7.3), shared by base_train and chat_sft: zero grad,
-/// `gradAccumSteps` micro-batches of forward + backward, one all-reduce of the flat gradient buffer,
-/// the schedule's settings, one optimizer step.
+/// `gradAccumSteps` micro-batches of forward + backward, the schedule's settings, one optimizer step (the
+/// sharded optimizer sums the gradients over ranks itself: reduce-scatter, update, all-gather).
 ///
 /// Loss normalization is nanochat's: each micro-batch's loss is the mean over its valid targets, and the
 /// gradient is that mean scaled by 1/(gradAccumSteps · worldSize), so every micro-batch weighs the same
@@ -99,11 +99,14 @@ public final class TrainStep {
     public func run(step: Int, source: MicroBatchSource, schedule: TrainSchedule) throws -> StepResult {
         let t0 = now()
         var result = try accumulateGradients(step: step, source: source)
-        dist.allReduceSum(model.grads.buffer)
         result.settings = schedule.settings(step: step)
         optimizer.setSchedule(lrMultiplier: result.settings.lrMultiplier, muonMomentum: result.settings.muonMomentum,
                               muonWeightDecay: result.settings.muonWeightDecay)
-        optimizer.step(params: model.params, grads: model.grads)
+        optimizer.step(params: model.params, grads: model.grads, dist: dist)
+        // the logged loss is the mean over the ranks that had one (every rank joins the reduction)
+        var lossSum = [Double(result.loss ?? 0), result.loss == nil ? 0 : 1]
+        lossSum.withUnsafeMutableBufferPointer { dist.allReduceSum($0) }
+        result.loss = lossSum[1] > 0 ? Float(lossSum[0] / lossSum[1]) : nil
         result.dt = now() - t0
         return result
     }
