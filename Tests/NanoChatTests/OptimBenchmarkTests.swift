@@ -38,7 +38,7 @@ final class OptimBenchmarkTests: XCTestCase {
             let ws = muonOnly.makeWorkspace()
             t = now()
             Threads.parallelFor(adamJobs.count) { r in
-                for j in r { muonOnly.run(adamJobs[j], adamS, muonS, params: p, grads: g, ws) }
+                for j in r { muonOnly.run(adamJobs[j], adamS, muonS, params: p, grads: .init(full: g.ptr, shard: nil), ws) }
             }
             ta.append(now() - t)
             // Muon part alone: each group's matrices in parallel, single-threaded BLAS
@@ -47,7 +47,7 @@ final class OptimBenchmarkTests: XCTestCase {
             let muonJobs = muonOnly.jobs.filter { if case .muon = $0 { return true } else { return false } }
             Threads.parallelFor(muonJobs.count) { r in
                 let w = muonOnly.makeWorkspace()
-                for j in r { muonOnly.run(muonJobs[j], adamS, muonS, params: p, grads: g, w) }
+                for j in r { muonOnly.run(muonJobs[j], adamS, muonS, params: p, grads: .init(full: g.ptr, shard: nil), w) }
             }
             BLAS.setThreads(Threads.count)
             tm.append(now() - t)

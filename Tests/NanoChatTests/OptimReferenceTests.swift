@@ -50,7 +50,7 @@ final class OptimReferenceTests: XCTestCase {
                 let plan = opt.muonPlans[gi]!
                 let key = String(plan.entries[0].name.split(separator: ".")[0])
                 let K = plan.entries.count
-                XCTAssertEqual(try f.info("state/\(key)/second_momentum_buffer").shape, plan.secondShape)
+                XCTAssertEqual(try f.info("state/\(key)/second_momentum_buffer").shape, plan.secondShape(K))
                 checkTensor(Array(UnsafeBufferPointer(start: opt.muonMomentum.ptr + plan.momentum, count: K * plan.m * plan.n)),
                             try f.floats("state/\(key)/momentum_buffer", shape: [K, plan.m, plan.n]), rtol: rtol, label: "\(key) momentum_buffer")
                 checkTensor(Array(UnsafeBufferPointer(start: opt.muonSecond.ptr + plan.second, count: K * plan.secondLen)),
