@@ -1,0 +1,28 @@
+/// ChatCORE during chat_sft (nanochat's `--chatcore-every`): all five tasks, greedy, categorical tasks
+/// cut to `maxCategorical` problems and generative ones to `maxSample` (nil = all), every rank taking part.
+public enum ChatCore {
+    public struct Result {
+        public let results: [ChatEvalResult]
+        public var accuracies: [String: Double] { ChatEvalRunner.accuracies(results) }
+        /// nil when a task was skipped (HumanEval without python3).
+        public var chatCORE: Double? { ChatEvalTasks.chatCORE(accuracies) }
+        public var chatCORECategorical: Double? { ChatEvalTasks.chatCORECategorical(accuracies) }
+    }
+
+    /// Prints `  <task>: xx.xx%` per task on rank 0, as nanochat's chat_sft.
+    public static func evaluate(model: LanguageModel, tokenizer: Tokenizer, dataDir: String? = nil,
+                                maxCategorical: Int? = nil, maxSample: Int? = 24, batchSize: Int = 8,
+                                maxNewTokens: Int = 512, dist: Distributed = Distributed.shared) throws -> Result {
+        var o = ChatEvalOptions()
+        if let dataDir { o.dataDir = dataDir }
+        o.maxCategorical = maxCategorical
+        o.maxGenerative = maxSample
+        o.batchSize = batchSize
+        o.maxNewTokens = maxNewTokens
+        let results = try ChatEvalRunner.run(model: model, tokenizer: tokenizer, options: o, dist: dist, log: { _ in })
+        for r in results {
+            print0(r.accuracy.map { String(format: "  %@: %.2f%%", r.spec.name, 100 * $0) } ?? "  \(r.spec.name): skipped (\(r.skipped ?? ""))")
+        }
+        return Result(results: results)
+    }
+}
