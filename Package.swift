@@ -43,6 +43,7 @@ var targets: [Target] = [
     .executableTarget(name: "base_train", dependencies: ["NanoChat"], path: "Sources/base_train"),
     .executableTarget(name: "base_eval", dependencies: ["NanoChat"], path: "Sources/base_eval"),
     .executableTarget(name: "chat_sft", dependencies: ["NanoChat"], path: "Sources/chat_sft"),
+    .executableTarget(name: "chat_eval", dependencies: ["NanoChat"], path: "Sources/chat_eval"),
     .executableTarget(name: "tok_train", dependencies: ["NanoChat"], path: "Sources/tok_train"),
     .executableTarget(name: "dataset", dependencies: ["NanoChat"], path: "Sources/dataset"),
 
@@ -63,6 +64,7 @@ let package = Package(
         .executable(name: "base_train", targets: ["base_train"]),
         .executable(name: "base_eval", targets: ["base_eval"]),
         .executable(name: "chat_sft", targets: ["chat_sft"]),
+        .executable(name: "chat_eval", targets: ["chat_eval"]),
         .executable(name: "tok_train", targets: ["tok_train"]),
         .executable(name: "dataset", targets: ["dataset"]),
     ],
