@@ -44,7 +44,7 @@ runMain {
     let dist = Distributed.setup()
     let threads = try flags.int("threads")
     Threads.configure(threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount / dist.localSize))
-    let tokenizer = try BaseEval.loadTokenizer(directory: flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir)
+    let tokenizer = try BaseEval.loadTokenizer(directory: flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir)  // checked against the meta below
     let checkpoints = flags.optionalString("checkpoints-dir") ?? (source == "sft" ? Paths.sftCheckpointsDir : Paths.baseCheckpointsDir)
     if source == "sft" && (!Paths.exists(checkpoints) || CheckpointManager.completeSteps(checkpoints).isEmpty
                            && ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []).isEmpty) {
@@ -52,6 +52,10 @@ runMain {
     }
     let ckpt = try CheckpointManager.loadModel(checkpointsDir: checkpoints, modelTag: flags.optionalString("model-tag"),
                                                step: try flags.optionalInt("step"))
+    let tokDir = flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir
+    try tokenizer.checkMatches(meta: ckpt.meta, metaFile: CheckpointManager.metaPath(ckpt.dir, ckpt.step), tokenizerPath: tokDir)
+    try ModelSize.check(ckpt.model.config, rows: o.batchSize * ckpt.model.config.sequenceLen, training: false, ranksOnHost: dist.localSize,
+                        what: "chat_eval --batch-size=\(o.batchSize) on \(ckpt.dir)")
     print0("Evaluating \(source) model (step \(ckpt.step)) from \(ckpt.dir) | tasks: \(o.tasks.map(\.name).joined(separator: "|")) | data: \(o.dataDir)")
     let results = try ChatEvalRunner.run(model: ckpt.model, tokenizer: tokenizer, options: o, dist: dist)
     print0("")
