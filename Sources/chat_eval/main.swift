@@ -66,5 +66,4 @@ runMain {
         print0("Results: \(csv) (+ .md); per-problem answers: \(Paths.join(o.outputDir!, "\(source)_<task>.jsonl"))")
     }
     if let core = ChatEvalReport.chatCORE(results) { print0(String(format: "ChatCORE metric: %.4f", core)) }
-    dist.finalize()
 }

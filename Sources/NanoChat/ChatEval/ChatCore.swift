@@ -12,7 +12,7 @@ public enum ChatCore {
     /// Prints `  <task>: xx.xx%` per task on rank 0, as nanochat's chat_sft.
     public static func evaluate(model: LanguageModel, tokenizer: Tokenizer, dataDir: String? = nil,
                                 maxCategorical: Int? = nil, maxSample: Int? = 24, batchSize: Int = 8,
-                                maxNewTokens: Int = 512, dist: Distributed = Distributed.shared) throws -> Result {
+                                maxNewTokens: Int = 512, dist: Distributed) throws -> Result {
         var o = ChatEvalOptions()
         if let dataDir { o.dataDir = dataDir }
         o.maxCategorical = maxCategorical

@@ -37,7 +37,7 @@ public struct ChatEvalResult {
 public enum ChatEvalRunner {
     /// Runs every task of `options` in order; prints nanochat's per-task lines on rank 0.
     public static func run(model: LanguageModel, tokenizer: Tokenizer, options o: ChatEvalOptions,
-                           dist: Distributed = Distributed.shared, log: (String) -> Void = { print0($0) }) throws -> [ChatEvalResult] {
+                           dist: Distributed, log: (String) -> Void = { print0($0) }) throws -> [ChatEvalResult] {
         guard o.numSamples > 0 else { throw NanoChatError("--num-samples must be positive, got \(o.numSamples)") }
         guard o.maxNewTokens > 0 else { throw NanoChatError("--max-new-tokens must be positive, got \(o.maxNewTokens)") }
         guard o.temperature >= 0, o.temperature.isFinite else { throw NanoChatError("--temperature must be ≥ 0, got \(o.temperature)") }
