@@ -16,7 +16,7 @@ struct ChatEvalProgress {
         self.label = label
         self.total = total
         inPlace = isatty(STDOUT_FILENO) != 0
-        silent = logRank != 0 || ProcessInfo.processInfo.environment["NANOCHAT_PROGRESS"] == "off"
+        silent = Distributed.launchRank.rank != 0 || ProcessInfo.processInfo.environment["NANOCHAT_PROGRESS"] == "off"
         lastShown = now()
     }
 
