@@ -1,5 +1,15 @@
 /// ChatCORE during chat_sft (nanochat's `--chatcore-every`): all five tasks, greedy, categorical tasks
 /// cut to `maxCategorical` problems and generative ones to `maxSample` (nil = all), every rank taking part.
+///
+/// In chat_sft's eval hook, at `last || (chatcoreEvery > 0 && step % chatcoreEvery == 0)` (nanochat skips it
+/// entirely when `--chatcore-every <= 0`):
+///
+///     let r = try ChatCore.evaluate(model: model, tokenizer: tokenizer, maxCategorical: maxCat < 0 ? nil : maxCat,
+///                                   maxSample: maxSample < 0 ? nil : maxSample, batchSize: deviceBatchSize, dist: dist)
+///     print0(String(format: "Step %05d | ChatCORE: %.4f | ChatCORE_cat: %.4f", step, r.chatCORE ?? .nan, r.chatCORECategorical ?? .nan))
+///
+/// Check the task files up front (`ChatEvalTasks.path(of:dataDir:)` for each of `ChatEvalTasks.all`) so a
+/// missing file stops the run before training, not at the end.
 public enum ChatCore {
     public struct Result {
         public let results: [ChatEvalResult]
