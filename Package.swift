@@ -46,6 +46,8 @@ var targets: [Target] = [
     .executableTarget(name: "chat_eval", dependencies: ["NanoChat"], path: "Sources/chat_eval"),
     .executableTarget(name: "tok_train", dependencies: ["NanoChat"], path: "Sources/tok_train"),
     .executableTarget(name: "dataset", dependencies: ["NanoChat"], path: "Sources/dataset"),
+    .executableTarget(name: "chat_cli", dependencies: ["NanoChat"], path: "Sources/chat_cli"),
+    .executableTarget(name: "chat_web", dependencies: ["NanoChat"], path: "Sources/chat_web"),
 
     // MARK: - Tests
     .testTarget(name: "NanoChatTests", dependencies: ["NanoChat"], path: "Tests/NanoChatTests",
@@ -67,6 +69,8 @@ let package = Package(
         .executable(name: "chat_eval", targets: ["chat_eval"]),
         .executable(name: "tok_train", targets: ["tok_train"]),
         .executable(name: "dataset", targets: ["dataset"]),
+        .executable(name: "chat_cli", targets: ["chat_cli"]),
+        .executable(name: "chat_web", targets: ["chat_web"]),
     ],
     targets: targets,
     // Swift 5 language mode: numeric kernels share raw buffers across threads by design; strict

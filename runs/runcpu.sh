@@ -26,3 +26,8 @@ $LAUNCH $BIN/base_train --overwrite --depth="$DEPTH" --max-seq-len=512 --device-
 # 4. evaluate: samples, bpb, CORE (nanochat's bundle in $NANOCHAT_BASE_DIR/eval_bundle, else ../shared's tasks)
 BUNDLE="$NANOCHAT_BASE_DIR/eval_bundle"; [ -f "$BUNDLE/core.yaml" ] || BUNDLE="${CORE_TASKS:-../shared/data/core}"
 $BIN/base_eval --device-batch-size=8 --split-tokens=65536 --max-per-task=16 --bundle-dir="$BUNDLE"
+# 5. talk to it (the chat checkpoint when chat_sft made one, else the base model)
+SOURCE=base; [ -d "$NANOCHAT_BASE_DIR/chatsft_checkpoints" ] && SOURCE=sft
+echo
+echo "Talk to the model in a terminal:  $BIN/chat_cli -i $SOURCE"
+echo "or in a browser:                  $BIN/chat_web -i $SOURCE   (then open http://127.0.0.1:8000/)"
