@@ -17,7 +17,7 @@ export NANOCHAT_BASE_DIR="$(mktemp -d /tmp/nanochat-web-check-base.XXXXXX)"
 rm -rf "$OUT"; mkdir -p "$OUT"
 SERVER=""
 cleanup() {
-    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
     rm -rf "$NANOCHAT_BASE_DIR"
 }
 trap cleanup EXIT INT TERM
