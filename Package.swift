@@ -24,7 +24,8 @@ if env["NANOCHAT_PORTABLE"] != "1" { cpuFlags = ["-Xcc", "-march=x86-64-v3"] }
 // worth it (> 3% of training throughput) is measured with dev/bench.sh and recorded in dev/LOG.md.
 let optimization = env["NANOCHAT_UNCHECKED"] == "1" ? "-Ounchecked" : "-O"
 
-var libDeps: [Target.Dependency] = ["CBLAS", "CZstd"]
+// BLAS: OpenBLAS on Linux; on macOS Math/BLAS.swift imports Accelerate instead (no OpenBLAS needed).
+var libDeps: [Target.Dependency] = [.target(name: "CBLAS", condition: .when(platforms: [.linux])), "CZstd"]
 var libDefines: [SwiftSetting] = []
 if useMPI { libDeps.append("CMPI"); libDefines.append(.define("NANOCHAT_MPI")) }
 
@@ -48,6 +49,7 @@ var targets: [Target] = [
     .executableTarget(name: "dataset", dependencies: ["NanoChat"], path: "Sources/dataset"),
     .executableTarget(name: "chat_cli", dependencies: ["NanoChat"], path: "Sources/chat_cli"),
     .executableTarget(name: "chat_web", dependencies: ["NanoChat"], path: "Sources/chat_web"),
+    .executableTarget(name: "report", dependencies: ["NanoChat"], path: "Sources/report"),
 
     // MARK: - Tests
     .testTarget(name: "NanoChatTests", dependencies: ["NanoChat"], path: "Tests/NanoChatTests",
@@ -71,6 +73,7 @@ let package = Package(
         .executable(name: "dataset", targets: ["dataset"]),
         .executable(name: "chat_cli", targets: ["chat_cli"]),
         .executable(name: "chat_web", targets: ["chat_web"]),
+        .executable(name: "report", targets: ["report"]),
     ],
     targets: targets,
     // Swift 5 language mode: numeric kernels share raw buffers across threads by design; strict

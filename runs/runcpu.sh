@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole pipeline on one CPU box, small enough to finish in minutes (nanochat's runs/runcpu.sh, scaled):
-# setup → data → tokenizer → pretrain a d4 → evaluate it. Uses real shards when they are there
-# (or downloadable), otherwise the built-in generated corpus (announced as such).
+# setup → data → tokenizer → pretrain a d4 → evaluate it → report. Uses nanochat's shards when they are
+# there (or downloadable), otherwise the Project Gutenberg books shipped in data/gutenberg.
 # Env: NANOCHAT_BASE_DIR (default ~/.cache/nanochat), DEPTH (4), STEPS (200), NPROC (1: >1 runs under mpirun).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,9 +10,8 @@ export NANOCHAT_BASE_DIR="${NANOCHAT_BASE_DIR:-$HOME/.cache/nanochat}"
 DEPTH="${DEPTH:-4}"; STEPS="${STEPS:-200}"; NPROC="${NPROC:-1}"
 BIN=.build/release
 
-# 1. data (once): real books from ../shared when present (packed into 8 .txt shards, one document per
-#    paragraph, the last shard is val); else nanochat's shards (downloaded), or the generated corpus offline
-bash runs/books_data.sh "$NANOCHAT_BASE_DIR/base_data" || $BIN/dataset -n 8
+# 1. data (once): nanochat's shards (downloaded), or offline the bundled books of data/gutenberg
+$BIN/dataset -n 8
 # 2. tokenizer (skipped when one exists)
 if [ ! -f "$NANOCHAT_BASE_DIR/tokenizer/tokenizer.tiktoken" ]; then
     $BIN/tok_train --max-chars=2000000000 --vocab-size=32768
@@ -25,9 +24,12 @@ $LAUNCH $BIN/base_train --overwrite --depth="$DEPTH" --max-seq-len=512 --device-
     --num-iterations="$STEPS" --eval-every=50 --eval-tokens=65536 --sample-every=100 --save-every=100
 # 4. evaluate: samples, bpb, CORE (nanochat's bundle in $NANOCHAT_BASE_DIR/eval_bundle, else ../shared's tasks)
 BUNDLE="$NANOCHAT_BASE_DIR/eval_bundle"; [ -f "$BUNDLE/core.yaml" ] || BUNDLE="${CORE_TASKS:-../shared/data/core}"
-$BIN/base_eval --device-batch-size=8 --split-tokens=65536 --max-per-task=16 --bundle-dir="$BUNDLE"
+$BIN/base_eval --bundle-dir="$BUNDLE"
 # 5. talk to it (the chat checkpoint when chat_sft made one, else the base model)
 SOURCE=base; [ -d "$NANOCHAT_BASE_DIR/chatsft_checkpoints" ] && SOURCE=sft
 echo
 echo "Talk to the model in a terminal:  $BIN/chat_cli -i $SOURCE"
 echo "or in a browser:                  $BIN/chat_web -i $SOURCE   (then open http://127.0.0.1:8000/)"
+# 6. the report: machine, runs, final numbers, loss and val bpb plots
+$BIN/report
+echo "report: $NANOCHAT_BASE_DIR/report/report.md (plots: $NANOCHAT_BASE_DIR/report/*.svg)"

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(uname)" = "Darwin" ]; then
-    command -v pkg-config >/dev/null && pkg-config --exists zstd 2>/dev/null || \
+    command -v pkg-config >/dev/null && pkg-config --exists libzstd 2>/dev/null || \
         echo "macOS: run  brew install zstd open-mpi pkg-config  (BLAS comes from Accelerate)"
 elif command -v apt-get >/dev/null; then
     need=""

@@ -12,10 +12,11 @@ flags.define("model-tag", "", "checkpoint directory under base_checkpoints (defa
 flags.define("step", int: nil, "checkpoint step (default: the last; 'best' = base_train --save-best's)", min: 0, also: ["best"])
 flags.define("checkpoints-dir", "", "default $NANOCHAT_BASE_DIR/base_checkpoints")
 flags.define("tokenizer-dir", "", "default $NANOCHAT_BASE_DIR/tokenizer")
-// Evaluation sizes and data
-flags.define("max-per-task", int: -1, "examples per CORE task (-1 = all)", min: 1, also: ["-1"])
-flags.define("device-batch-size", int: 32, "rows per forward for bits per byte", min: 1, max: 1 << 16)
-flags.define("split-tokens", int: 40 * 524288, "tokens per split for bits per byte (rounded down to a multiple of B·T·ranks)", min: 1)
+// Evaluation sizes and data: CPU-sized defaults (BaseEval.Options), about a minute for a d4 on 2 idle cores;
+// nanochat's GPU defaults are --device-batch-size=32 --split-tokens=20971520 --max-per-task=-1
+flags.define("max-per-task", int: BaseEval.Options().maxPerTask, "examples per CORE task (-1 = all)", min: 1, also: ["-1"])
+flags.define("device-batch-size", int: BaseEval.Options().deviceBatchSize, "rows per forward for bits per byte", min: 1, max: 1 << 16)
+flags.define("split-tokens", int: BaseEval.Options().splitTokens, "tokens per split for bits per byte (rounded down to a multiple of B·T·ranks)", min: 1)
 flags.define("bundle-dir", "", "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle)")
 flags.define("data-dir", "", "pretraining shards for bits per byte (default $NANOCHAT_BASE_DIR/base_data)")
 flags.define("threads", int: 0, "threads (0 = all cores, divided among the ranks of this node)", min: 0, max: 4096)

@@ -2,15 +2,16 @@ import Foundation
 import NanoChat
 
 // nanochat's `python -m nanochat.dataset -n N`: download the first N train shards plus the pinned val
-// shard. With no shards present and no network, generate the built-in synthetic corpus instead.
+// shard. With no shards present and no network, install the bundled Project Gutenberg books instead
+// (data/gutenberg); `--generate` writes the synthetic test corpus.
 runMain {
-    let flags = Flags(program: "dataset", summary: "Download nanochat's pretraining shards (or generate the built-in corpus offline).")
+    let flags = Flags(program: "dataset", summary: "Download nanochat's pretraining shards (offline: install the bundled Project Gutenberg books).")
     flags.define("num-files", int: -1, "number of train shards to download (-1 = all); the val shard \(ShardDownloader.maxShard) is always added",
                  min: 0, max: ShardDownloader.maxShard, also: ["-1"], short: "n")
     flags.define("num-workers", int: 4, "parallel downloads", min: 1, max: 64, short: "w")
-    flags.define("data-dir", Paths.baseDataDir, "where shards go ($NANOCHAT_BASE_DIR/base_data)")
+    flags.define("data-dir", Paths.baseDataDir, "where shards go ($NANOCHAT_BASE_DIR/base_data_climbmix if it exists, else base_data)")
     flags.define("base-url", ShardDownloader.defaultBaseURL, "URL prefix of shard_XXXXX.parquet")
-    flags.define("generate", bool: false, "write the built-in synthetic corpus instead of downloading")
+    flags.define("generate", bool: false, "write the synthetic corpus of templated sentences (for tests) instead of downloading")
     flags.define("retry-base", double: 2, "seconds before the first retry (doubles each attempt)", min: 0, max: 3600)
     flags.define("bench", bool: false, "benchmark instead: read every shard of --data-dir, then run the loader (dev/data/bench.sh)")
     flags.define("tokenizer", "", "--bench: tokenizer.tiktoken file or tokenizer directory (default $NANOCHAT_BASE_DIR/tokenizer)")
@@ -26,6 +27,7 @@ runMain {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
     let hasShards = names.contains { !$0.hasPrefix(".") && DocumentSource.isShardName($0) }
     let generated = GeneratedCorpus.isGenerated(dataDir: dir)
+    let bundled = BundledCorpus.isInstalled(dataDir: dir)
 
     if try flags.bool("generate") {
         guard !hasShards || generated else { throw NanoChatError(file: dir, "already has data shards; not generating over them") }
@@ -36,17 +38,20 @@ runMain {
     let dl = ShardDownloader(baseURL: flags.string("base-url"), dataDir: dir)
     dl.workers = try flags.int("num-workers")
     dl.retryBase = try flags.double("retry-base")
-    if !hasShards || generated {
+    if !hasShards || generated || bundled {
         if let why = dl.probe() {
             print0("cannot reach \(flags.string("base-url")) (\(why))")
-            try GeneratedCorpus.ensure(dataDir: dir)
+            try BundledCorpus.ensure(dataDir: dir)
             return
         }
-        if generated {
-            // real data replaces the generated corpus
-            for n in names where n.hasPrefix("gen_") && n.hasSuffix(".txt") { try? FileManager.default.removeItem(atPath: Paths.join(dir, n)) }
+        if generated || bundled {
+            // real data replaces an offline corpus
+            for n in names where (n.hasPrefix("gen_") || n.hasPrefix("gutenberg_")) && n.hasSuffix(".txt") {
+                try? FileManager.default.removeItem(atPath: Paths.join(dir, n))
+            }
             try? FileManager.default.removeItem(atPath: Paths.join(dir, GeneratedCorpus.marker))
-            print0("removed the generated corpus from \(dir); downloading real shards")
+            try? FileManager.default.removeItem(atPath: Paths.join(dir, BundledCorpus.marker))
+            print0("removed the offline corpus from \(dir); downloading real shards")
         }
     }
     let ids = ShardDownloader.shardIndices(numFiles: try flags.int("num-files"))

@@ -127,8 +127,8 @@ final class DataDownloadTests: XCTestCase {
         XCTAssertNotNil(dl.probe(timeout: 2), "a closed port is unreachable")
     }
 
-    /// `dataset` with no shards and no reachable server generates the built-in corpus (offline default).
-    func testDatasetExecutableOfflineGeneratesCorpus() throws {
+    /// `dataset` with no shards and no reachable server installs the bundled books (offline default).
+    func testDatasetExecutableOfflineInstallsBundledCorpus() throws {
         let exe = TestPaths.repoRoot + "/.build/release/dataset"
         guard FileManager.default.isExecutableFile(atPath: exe) else { throw XCTSkip("build the dataset executable first (swift build -c release)") }
         let dir = TestPaths.tempDir("offline")
@@ -141,8 +141,9 @@ final class DataDownloadTests: XCTestCase {
         try p.run(); p.waitUntilExit()
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(p.terminationStatus, 0, out)
-        XCTAssertTrue(out.contains("SYNTHETIC"), out)
-        XCTAssertTrue(GeneratedCorpus.isGenerated(dataDir: dir))
-        XCTAssertEqual(try DocumentSource(path: dir).files.count, GeneratedCorpus.shardCount)
+        XCTAssertTrue(out.contains("bundled Project Gutenberg corpus"), out)
+        XCTAssertTrue(BundledCorpus.isInstalled(dataDir: dir))
+        XCTAssertFalse(GeneratedCorpus.isGenerated(dataDir: dir))
+        XCTAssertEqual(try DocumentSource(path: dir).files.count, BundledCorpus.shardFiles(in: TestPaths.repoRoot + "/data/gutenberg").count)
     }
 }

@@ -12,7 +12,7 @@ final class EvalBaseEvalTests: XCTestCase {
         let tok = ByteTokenizer()
         try "hello world".write(toFile: out + "/t.txt", atomically: true, encoding: .utf8)
         var o = BaseEval.Options()
-        o.bundleDir = dir; o.csvDir = out; o.deviceBatchSize = 2; o.splitTokens = 2 * 2 * 4096 + 5
+        o.bundleDir = dir; o.csvDir = out; o.deviceBatchSize = 2; o.splitTokens = 2 * 2 * 4096 + 5; o.maxPerTask = -1
         o.textFile = out + "/t.txt"
         var requested: [String] = []
         let r = try BaseEval.run(model: m, tokenizer: tok, step: 7, options: o, dist: .single) { split, B, T in

@@ -15,26 +15,8 @@ public func print0(_ s: String = "") {
 }
 
 public enum Memory {
-    /// Peak resident set size of this process in bytes (VmHWM on Linux, ru_maxrss elsewhere).
-    #if os(Linux)
-    private static let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
-    #else
-    private static let RUSAGE_SELF_WHO = RUSAGE_SELF
-    #endif
-    public static var peakRSS: Int {
-        if let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
-            for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-                let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-                return kb * 1024
-            }
-        }
-        var ru = rusage(); getrusage(RUSAGE_SELF_WHO, &ru)
-        #if os(Linux)
-        return Int(ru.ru_maxrss) * 1024
-        #else
-        return Int(ru.ru_maxrss)
-        #endif
-    }
+    /// Peak resident set size of this process in bytes (getrusage; see Platform).
+    public static var peakRSS: Int { Platform.peakRSS }
     public static func format(_ bytes: Int) -> String { String(format: "%.2f MiB", Double(bytes) / 1048576) }
 }
 

@@ -10,7 +10,12 @@ public enum Paths {
         parts.dropFirst().reduce(parts[0]) { ($0 as NSString).appendingPathComponent($1) }
     }
     public static var tokenizerDir: String { join(baseDir, "tokenizer") }
-    public static var baseDataDir: String { join(baseDir, "base_data") }
+    /// nanochat's current name for the pretraining shards (`base_data_climbmix`) when that directory
+    /// exists, else the older `base_data` (also where the offline corpora go).
+    public static var baseDataDir: String {
+        let climbmix = join(baseDir, "base_data_climbmix")
+        return exists(climbmix) ? climbmix : join(baseDir, "base_data")
+    }
     public static var baseCheckpointsDir: String { join(baseDir, "base_checkpoints") }
     public static var sftCheckpointsDir: String { join(baseDir, "chatsft_checkpoints") }
     public static var evalBundleDir: String { join(baseDir, "eval_bundle") }

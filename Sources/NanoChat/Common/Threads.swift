@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The one place that decides how many threads run: `--threads` (default all cores) sets both the
 /// parallel-for width for our own loops and OpenBLAS's thread count.

@@ -90,3 +90,37 @@ enum Snappy {
         return out
     }
 }
+
+/// Whole `.zst` files (any number of frames, content size recorded or not), for the bundled corpus.
+/// Lives here because this file is the only importer of CZstd.
+public enum ZstdFile {
+    /// Decompressed bytes of a zstd file, or a one-line error naming it; output is capped at `maxBytes`.
+    public static func decompress(_ path: String, maxBytes: Int = 1 << 30) throws -> Data {
+        guard let src = FileManager.default.contents(atPath: path) else { throw NanoChatError(file: path, "cannot read file") }
+        guard let ctx = ZSTD_createDCtx() else { throw NanoChatError(file: path, "zstd: cannot allocate a decompression context") }
+        defer { ZSTD_freeDCtx(ctx) }
+        var out = Data()
+        let chunk = ZSTD_DStreamOutSize()
+        var buf = [UInt8](repeating: 0, count: chunk)
+        var last: Int = 1 // an empty file is not a zstd file
+        // zstd's streaming_decompression.c loop: zstd does not consume a frame's last byte before it has
+        // flushed all of that frame's output, so "input used up" is the end
+        try src.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var input = ZSTD_inBuffer(src: raw.baseAddress, size: raw.count, pos: 0)
+            while input.pos < input.size {
+                let produced: Int = try buf.withUnsafeMutableBytes { dst in
+                    var output = ZSTD_outBuffer(dst: dst.baseAddress, size: chunk, pos: 0)
+                    let r = ZSTD_decompressStream(ctx, &output, &input)
+                    if ZSTD_isError(r) != 0 { throw NanoChatError(file: path, "zstd: \(String(cString: ZSTD_getErrorName(r)))") }
+                    last = r
+                    return output.pos
+                }
+                out.append(contentsOf: buf[0..<produced])
+                if out.count > maxBytes { throw NanoChatError(file: path, "decompresses to more than \(maxBytes) bytes") }
+            }
+        }
+        // a non-zero hint at the end means the last frame was cut off
+        if last != 0 { throw NanoChatError(file: path, "zstd: truncated file") }
+        return out
+    }
+}

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A small parquet reader of our own: one BYTE_ARRAY (string) column, one row group at a time.
 /// Supports data pages v1 and v2, PLAIN and dictionary (PLAIN_DICTIONARY / RLE_DICTIONARY) encodings,
@@ -64,7 +61,7 @@ public final class ParquetFile {
         var done = 0
         try out.withUnsafeMutableBytes { b in
             while done < count {
-                let n = Glibc.pread(fd, b.baseAddress! + done, count - done, off_t(offset + done))
+                let n = Platform.pread(fd, b.baseAddress! + done, count - done, offset: offset + done)
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { throw ThriftError(message: "read failed at offset \(offset + done) (truncated file?)") }
                 done += n

@@ -6,9 +6,11 @@ import Foundation
 public enum BaseEval {
     public struct Options {
         public var modes: Set<String> = ["core", "bpb", "sample"]
-        public var maxPerTask = -1
-        public var deviceBatchSize = 32
-        public var splitTokens = 40 * 524288
+        // CPU sizes, about a minute for a d4 on 2 idle cores: bpb on 16,384 tokens per split (nanochat's
+        // runs/runcpu.sh), 5 examples per CORE task (runcpu.sh's 16 take ~3 min there)
+        public var maxPerTask = 5
+        public var deviceBatchSize = 1
+        public var splitTokens = 16384
         public var bundleDir = Paths.evalBundleDir
         public var textFile: String? = nil
         public var csvDir = Paths.baseEvalDir
@@ -73,9 +75,25 @@ public enum BaseEval {
         if o.modes.contains("core") && dist.isMaster { try Paths.ensureWritable(o.csvDir, what: "eval output directory") }
         var r = Results()
         let T = model.config.sequenceLen
+        // CORE tasks are read first so the plan can say how many examples there are
+        var loaded: [CoreEval.LoadedTask] = [], bundle: CoreBundle? = nil
+        if o.modes.contains("core") {
+            bundle = try CoreBundle(dir: o.bundleDir)
+            loaded = try CoreEval.load(bundle: bundle!, maxPerTask: o.maxPerTask)
+        }
+        let bpbSteps = o.modes.contains("bpb") ? o.splitTokens / (o.deviceBatchSize * T * dist.worldSize) : 0
+        if o.modes.contains("bpb") || o.modes.contains("core") {
+            print0(plan(model: model, tokenizer: tokenizer, bpbTokens: bpbSteps * o.deviceBatchSize * T * dist.worldSize,
+                        loaded: loaded, worldSize: dist.worldSize))
+        }
         if let file = o.textFile {
             let text = try readText(file)
-            let res = LossEval.bitsPerByte(ofText: text, model: model, tokenizer: tokenizer, T: T, batchSize: o.deviceBatchSize)
+            var progress = Progress("text bpb", total: nil, unit: "tokens")
+            let res = LossEval.bitsPerByte(ofText: text, model: model, tokenizer: tokenizer, T: T, batchSize: o.deviceBatchSize) { done, total in
+                progress.total = total
+                progress.update(done)
+            }
+            progress.finish()
             guard res.bpb.isFinite else { throw NanoChatError(file: file, "bits per byte is \(res.bpb) (\(res.tokens) tokens)") }
             r.text = res
             print0("tokens: \(res.tokens)")
@@ -91,22 +109,22 @@ public enum BaseEval {
             print0("\n" + String(repeating: "=", count: 40) + "\nBPB Eval\n" + String(repeating: "=", count: 40))
             let B = o.deviceBatchSize
             let tokensPerStep = B * T * dist.worldSize
-            let steps = o.splitTokens / tokensPerStep
-            guard steps > 0 else {
+            guard bpbSteps > 0 else {
                 throw NanoChatError("base_eval: --split-tokens=\(o.splitTokens) is less than one step of B·T·W = \(tokensPerStep) tokens")
             }
             for split in ["train", "val"] {
                 let next = try makeBatches(split, B, T)
-                let t0 = now()
-                let bpb = try LossEval.bitsPerByte(model: model, tokenBytes: tokenizer.tokenBytes, steps: steps, B: B, T: T, dist: dist, next: next)
+                var progress = Progress("\(split) bpb", total: bpbSteps * tokensPerStep, unit: "tokens")
+                let bpb = try LossEval.bitsPerByte(model: model, tokenBytes: tokenizer.tokenBytes, steps: bpbSteps, B: B, T: T, dist: dist,
+                                                   onStep: { progress.update($0 * tokensPerStep) }, next: next)
+                progress.finish()
                 r.bpb[split] = bpb
-                print0("\(split) bpb: " + String(format: "%.6f", bpb) + " (\(commas(steps * tokensPerStep)) tokens, " + String(format: "%.1fs)", now() - t0))
+                print0("\(split) bpb: " + String(format: "%.6f", bpb))
             }
         }
         if o.modes.contains("core") {
             print0("\n" + String(repeating: "=", count: 40) + "\nCORE Eval\n" + String(repeating: "=", count: 40))
-            let bundle = try CoreBundle(dir: o.bundleDir)
-            let core = try CoreEval.evaluate(bundle: bundle, model: model, tokenizer: tokenizer, maxPerTask: o.maxPerTask, dist: dist)
+            let core = try CoreEval.evaluate(loaded: loaded, bundle: bundle!, model: model, tokenizer: tokenizer, dist: dist)
             r.core = core
             if dist.isMaster {
                 let path = try core.writeCSV(step: step, dir: o.csvDir)
@@ -120,5 +138,37 @@ public enum BaseEval {
             print0(core.coreLine)
         }
         return r
+    }
+
+    /// One line saying what bpb and CORE will do and about how long: the time per token comes from one
+    /// timed forward of [1, T] (after a warm-up one), the CORE tokens from rendering up to 4 examples per task.
+    public static func plan(model: LanguageModel, tokenizer: TextTokenizer, bpbTokens: Int, loaded: [CoreEval.LoadedTask],
+                            worldSize: Int) -> String {
+        let T = model.config.sequenceLen
+        let x = [Int32](repeating: tokenizer.bosId, count: T)
+        _ = model.perTokenLoss(inputs: x, targets: x, B: 1, T: T)
+        let t0 = now()
+        _ = model.perTokenLoss(inputs: x, targets: x, B: 1, T: T)
+        let perToken = (now() - t0) / Double(T)
+        var coreTokens = 0.0
+        for item in loaded where !item.data.isEmpty {
+            let k = min(4, item.data.count)
+            var sampled = 0
+            for i in 0..<k {
+                // a forward scores all rows padded to the longest one
+                if let p = try? CoreRender.prepare(item.task, data: item.data, idx: i, tokenizer: tokenizer) {
+                    sampled += p.rows.count * (p.rows.map(\.count).max() ?? 0)
+                }
+            }
+            coreTokens += Double(sampled) / Double(k) * Double(item.data.count)
+        }
+        var parts: [String] = []
+        if bpbTokens > 0 { parts.append("bpb on \(commas(bpbTokens)) tokens per split") }
+        if !loaded.isEmpty {
+            parts.append("CORE on \(commas(loaded.reduce(0) { $0 + $1.data.count })) examples of \(loaded.count) tasks")
+        }
+        let seconds = (2 * Double(bpbTokens) + coreTokens) * perToken / Double(max(1, worldSize))
+        return "Plan: " + parts.joined(separator: ", ") + ", ~" + Progress.duration(seconds)
+            + " (at \(Progress.rate(1 / perToken)) tokens/s from a timed forward)"
     }
 }

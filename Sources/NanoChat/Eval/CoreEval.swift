@@ -96,8 +96,9 @@ public enum CoreEval {
     }
 
     /// Accuracy of one task over its (shuffled, truncated) data; the count of examples is returned too.
+    /// `onExample` runs after each example this rank scores (for progress).
     public static func evaluateTask(_ task: CoreTask, data: [CoreItem], model: LanguageModel, tokenizer: TextTokenizer,
-                                    dist: Distributed) throws -> (accuracy: Double, examples: Int) {
+                                    dist: Distributed, onExample: () -> Void = {}) throws -> (accuracy: Double, examples: Int) {
         let mine = Array(stride(from: dist.rank, to: data.count, by: dist.worldSize))
         var correct = 0
         // prepare a chunk of examples in parallel, then score it serially
@@ -125,6 +126,7 @@ public enum CoreEval {
                     throw NanoChatError("\(task.label): example \(ids[i]) has \(T) tokens, more than the model's 10·sequence_len = \(maxT)")
                 }
                 if isCorrect(p!, kind: task.kind, model: model, bosId: tokenizer.bosId) { correct += 1 }
+                onExample()
             }
         }
         var sums = [Double(correct), Double(mine.count)]
@@ -137,22 +139,50 @@ public enum CoreEval {
         (accuracy - 0.01 * rb) / (1.0 - 0.01 * rb)
     }
 
+    /// One task with its examples in nanochat's order (shuffled with seed 1337, cut to `maxPerTask`).
+    public struct LoadedTask: Sendable {
+        public let task: CoreTask
+        public let data: [CoreItem]
+    }
+
+    /// Reads every available task file of the bundle (so the number of examples is known before scoring).
+    public static func load(bundle: CoreBundle, maxPerTask: Int) throws -> [LoadedTask] {
+        try bundle.tasks.map { LoadedTask(task: $0, data: CoreTask.shuffledAndTruncated(try $0.loadItems(), maxPerTask: maxPerTask)) }
+    }
+
     /// Every available task of the bundle, logging nanochat's per-task line; tasks not in `only` (if given) are skipped.
     public static func evaluate(bundle: CoreBundle, model: LanguageModel, tokenizer: TextTokenizer, maxPerTask: Int,
                                 dist: Distributed, log: (String) -> Void = { print0($0) }) throws -> CoreResult {
+        try evaluate(loaded: load(bundle: bundle, maxPerTask: maxPerTask), bundle: bundle, model: model, tokenizer: tokenizer,
+                     dist: dist, log: log)
+    }
+
+    /// Scores already loaded tasks, with a progress line (task i/K, examples/s, ETA) between the per-task lines.
+    public static func evaluate(loaded: [LoadedTask], bundle: CoreBundle, model: LanguageModel, tokenizer: TextTokenizer,
+                                dist: Distributed, log: (String) -> Void = { print0($0) }) throws -> CoreResult {
         var results: [CoreTaskResult] = []
         for (label, reason) in bundle.skipped { log("Skipping: \(label) (\(reason))") }
-        for task in bundle.tasks {
+        var progress = Progress("CORE", total: loaded.reduce(0) { $0 + $1.data.count }, unit: "examples")
+        var done = 0
+        for (k, item) in loaded.enumerated() {
+            let task = item.task
             let t0 = now()
-            let data = CoreTask.shuffledAndTruncated(try task.loadItems(), maxPerTask: maxPerTask)
-            let (acc, n) = try evaluateTask(task, data: data, model: model, tokenizer: tokenizer, dist: dist)
+            progress.update(done, detail: "task \(k + 1)/\(loaded.count) \(task.label)")
+            let (acc, n) = try evaluateTask(task, data: item.data, model: model, tokenizer: tokenizer, dist: dist) {
+                done += dist.worldSize // the other ranks score their share at about the same pace
+                progress.update(done)
+            }
+            done = results.reduce(n) { $0 + $1.examples }
             let c = centered(acc, randomBaseline: task.randomBaseline)
             let dt = now() - t0
+            progress.clear()
             log("Evaluating: \(task.label) (\(task.numFewshot)-shot, type: \(task.kind.rawValue))... "
                 + String(format: "accuracy: %.4f | centered: %.4f | time: %.2fs", acc, c, dt))
             results.append(CoreTaskResult(label: task.label, kind: task.kind, numFewshot: task.numFewshot, examples: n,
                                           accuracy: acc, centered: c, seconds: dt))
         }
+        progress.update(done)
+        progress.finish()
         return CoreResult(tasks: results, skipped: bundle.skipped, declaredCount: bundle.declaredCount)
     }
 }

@@ -37,16 +37,18 @@ public struct BPBAccumulator {
 public enum LossEval {
     /// nanochat's `evaluate_bpb(model, batches, steps, token_bytes)`: `steps` batches of `[B, T]`
     /// (inputs, targets) from `next` (e.g. a `DataLoader`'s next()), all-reduced over ranks.
+    /// `onStep(i)` runs after step i (1-based) for progress.
     public static func bitsPerByte(model: LanguageModel, tokenBytes: [Int32], steps: Int, B: Int, T: Int,
-                                   dist: Distributed,
+                                   dist: Distributed, onStep: (Int) -> Void = { _ in },
                                    next: () throws -> (inputs: [Int32], targets: [Int32])) throws -> Double {
         var acc = BPBAccumulator()
-        for _ in 0..<steps {
+        for step in 0..<steps {
             let (x, y) = try next()
             guard x.count == B * T, y.count == B * T else {
                 throw NanoChatError("bits per byte: batch of \(x.count)/\(y.count) tokens, expected B·T = \(B * T)")
             }
             acc.add(losses: model.perTokenLoss(inputs: x, targets: y, B: B, T: T), targets: y, tokenBytes: tokenBytes)
+            onStep(step + 1)
         }
         return acc.bpb(dist: dist)
     }
@@ -55,9 +57,12 @@ public enum LossEval {
     /// T+1 tokens with stride T (each window predicts its last T tokens from the ones before; a last shorter
     /// window is evaluated too if it has at least 2 tokens). Full windows go `batchSize` rows per forward.
     /// Single process (no all-reduce). Returns bpb and the number of tokens (BOS included).
+    /// `onTokens(done, total)` reports the predicted tokens scored so far, for progress.
     public static func bitsPerByte(ofText text: String, model: LanguageModel, tokenizer: TextTokenizer,
-                                   T: Int, batchSize: Int = 1) -> (bpb: Double, tokens: Int) {
+                                   T: Int, batchSize: Int = 1,
+                                   onTokens: (_ done: Int, _ total: Int) -> Void = { _, _ in }) -> (bpb: Double, tokens: Int) {
         let tokens = [tokenizer.bosId] + tokenizer.encodeOrdinary(text)
+        let predicted = max(0, tokens.count - 1)
         let tb = tokenizer.tokenBytes
         var acc = BPBAccumulator()
         var windows: [Int] = [] // start offsets of full windows
@@ -74,12 +79,14 @@ public enum LossEval {
             }
             acc.add(losses: model.perTokenLoss(inputs: x, targets: y, B: rows, T: T), targets: y, tokenBytes: tb)
             w += rows
+            onTokens(w * T, predicted)
         }
         let rest = tokens.count - start
         if rest >= 2 {
             let x = Array(tokens[start..<(tokens.count - 1)]), y = Array(tokens[(start + 1)...])
             acc.add(losses: model.perTokenLoss(inputs: x, targets: y, B: 1, T: rest - 1), targets: y, tokenBytes: tb)
         }
+        onTokens(predicted, predicted)
         return (acc.bpb(dist: nil), tokens.count)
     }
 }

@@ -1,4 +1,6 @@
-// The only file that imports the BLAS C module; the rest of the code calls these Swift wrappers.
+// The only file that imports a BLAS; the rest of the code calls these Swift wrappers. On macOS that is
+// Accelerate (its classic CBLAS interface, 32-bit ints, same names as OpenBLAS's cblas.h); on Linux it is
+// OpenBLAS through the CBLAS system-library target, which Package.swift links only there.
 #if canImport(Accelerate)
 import Accelerate
 #else

@@ -53,19 +53,15 @@ public enum TokTrainCommand {
         var nchars = 0
         var done = false
         let bufferSize = 8192
-        var lastPrint = now()
         var countTime = 0.0
+        let textBytes = try estimatedTextBytes(dataDir: dataDir, inputs: inputs)
+        var counting = Progress("counting", total: textBytes.map { min(maxChars, $0) }, unit: "chars")
         func flush() {
             let tc = now()
             trainer.add(buffer)
             countTime += now() - tc
             buffer.removeAll(keepingCapacity: true)
-            let t = now()
-            if t - lastPrint > 5 || done {
-                lastPrint = t
-                print0("counting: \(commas(trainer.documents)) docs, \(commas(nchars)) chars, "
-                       + String(format: "%.1f MB/s", Double(trainer.bytes) / 1e6 / (t - t0)))
-            }
+            counting.update(nchars, detail: "\(commas(trainer.documents)) docs")
         }
         func feed(_ doc: String) -> Bool {
             let text = capScalars(doc, docCap)
@@ -87,18 +83,15 @@ public enum TokTrainCommand {
         }
         if !buffer.isEmpty { done = true; flush() }
         guard trainer.documents > 0, nchars > 0 else { throw NanoChatError(file: source, "empty corpus: no documents to train on") }
-        print0("counted \(commas(trainer.documents)) documents, \(commas(nchars)) chars in \(String(format: "%.1f", now() - t0))s")
+        counting.finish("\(commas(trainer.documents)) documents")
 
         let t1 = now()
-        var lastReport = t1
+        var merging = Progress("merges", total: nil, unit: "merges")
         let ranks = try trainer.train { doneMerges, total in
-            let t = now()
-            if t - lastReport < 2 && doneMerges < total { return }
-            lastReport = t
-            let rate = Double(doneMerges) / max(1e-9, t - t1)
-            print0("merges: \(commas(doneMerges))/\(commas(total)) " + String(format: "(%.1f%%) | %.0f merges/s | ETA %.1fs",
-                          100 * Double(doneMerges) / Double(total), rate, Double(total - doneMerges) / max(rate, 1e-9)))
+            merging.total = total
+            merging.update(doneMerges)
         }
+        merging.finish()
         let tok = Tokenizer(mergeableRanks: ranks)
         if tok.vocabSize < vocabSize {
             print0("warning: --vocab-size=\(vocabSize) is not reachable on this corpus: its text has no more pairs to merge after "
@@ -119,6 +112,19 @@ public enum TokTrainCommand {
         guard tok.decode(tok.encodeOrdinary(sample)) == sample else { throw NanoChatError("tokenizer round trip failed on the sample text") }
         try evaluate(tok, dataDir: inputs == nil ? dataDir : nil, inputs: inputs)
         print0(String(format: "total time: %.1fs", now() - t0))
+    }
+
+    /// About how many characters the training text holds (file sizes of the train split, or of `inputs`), for
+    /// the counting ETA; nil when a parquet shard is involved (its compressed size says little).
+    static func estimatedTextBytes(dataDir: String, inputs: [String]?) throws -> Int? {
+        let files: [String]
+        if let inputs { files = inputs } else {
+            guard Paths.exists(dataDir) else { return nil }
+            let src = try DocumentSource(path: dataDir)
+            files = src.isSingleFile ? src.files : Array(src.files.dropLast())
+        }
+        if files.isEmpty || files.contains(where: { $0.hasSuffix(".parquet") }) { return nil }
+        return files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
     }
 
     /// The vocab size of the tokenizer already in `dir` (ranks + specials), nil if there is none or it is unreadable.

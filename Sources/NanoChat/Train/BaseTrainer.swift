@@ -102,16 +102,16 @@ public final class BaseTrainer {
         guard Paths.exists(tokFile) else {
             throw NanoChatError(file: tokFile, "no tokenizer; train one first: swift run -c release tok_train")
         }
-        return try Tokenizer.load(directory: o.tokenizerDir)
+        return try BaseEval.loadTokenizer(directory: o.tokenizerDir) // also a bare tokenizer.tiktoken
     }
 
-    /// Real shards if present, else the built-in generated corpus (announced by the generator) — only for a
+    /// Real shards if present, else the bundled books (else the generated corpus) — only for a
     /// directory: the default one may be created; a path the user typed must exist.
     static func openData(_ o: TrainOptions, dist: Distributed) throws -> DocumentSource {
         var isDir: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: o.dataDir, isDirectory: &isDir)
         if !exists && o.dataDir != Paths.baseDataDir { throw NanoChatError(file: o.dataDir, "no such data directory or file") }
-        if dist.rank == 0 && (!exists || isDir.boolValue) { _ = try GeneratedCorpus.ensure(dataDir: o.dataDir) }
+        if dist.rank == 0 && (!exists || isDir.boolValue) { try BundledCorpus.ensure(dataDir: o.dataDir) }
         dist.barrier()
         return try DocumentSource(path: o.dataDir)
     }
