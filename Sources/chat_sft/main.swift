@@ -1,7 +1,11 @@
 import NanoChat
 
-// Supervised fine-tuning (nanochat's scripts/chat_sft.py) is the next capability after pretraining and is not
-// built yet: this entry point says so plainly instead of pretending to train.
+// Supervised fine-tuning of a base checkpoint into a chat model: flags → SFTTrainer (Sources/NanoChat/Chat).
 runMain {
-    throw NanoChatError("chat_sft: supervised fine-tuning is not implemented yet in NanoChat (pretraining: base_train; evaluation: base_eval)")
+    let dist = Distributed.setup()
+    defer { dist.finalize() }
+    let flags = Flags(program: "chat_sft", summary: "Fine-tune a base checkpoint on a mixture of conversations (MPI data parallel under mpirun).")
+    SFTOptions.declare(flags)
+    try flags.parse()
+    try SFTTrainer(options: SFTOptions.from(flags), dist: dist).train()
 }
