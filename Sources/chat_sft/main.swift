@@ -3,7 +3,6 @@ import NanoChat
 // Supervised fine-tuning of a base checkpoint into a chat model: flags → SFTTrainer (Sources/NanoChat/Chat).
 runMain {
     let dist = Distributed.setup()
-    defer { dist.finalize() }
     let flags = Flags(program: "chat_sft", summary: "Fine-tune a base checkpoint on a mixture of conversations (MPI data parallel under mpirun).")
     SFTOptions.declare(flags)
     try flags.parse()

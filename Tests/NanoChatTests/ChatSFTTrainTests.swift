@@ -9,7 +9,7 @@ final class ChatSFTTrainTests: XCTestCase {
         let base = try TrainTests.workspace()
         var o = TrainTests.options(base, iters: 20)
         o.maxSeqLen = 128; o.deviceBatchSize = 2; o.totalBatchSize = 512; o.modelTag = "d2"
-        try BaseTrainer(options: o, dist: .shared).train()
+        try BaseTrainer(options: o, dist: .single).train()
         return base
     }
 
@@ -33,7 +33,7 @@ final class ChatSFTTrainTests: XCTestCase {
         let val = "gsm8k:\(sft)/gsm8k_train.jsonl:1:7000-7100,alpaca:\(sft)/alpaca_5000.json:1:4900-5000"
         var o = Self.options(base, mixture: mixture, val: val, iters: 30)
         o.maxSeqLen = 256; o.deviceBatchSize = nil; o.totalBatchSize = 1024   // fewer cut conversations than the base's 128
-        let full = try SFTTrainer(options: o, dist: .shared)
+        let full = try SFTTrainer(options: o, dist: .single)
         XCTAssertEqual(full.B, 2, "device_batch_size inherited from the base meta")
         XCTAssertEqual(full.gradAccumSteps, 2)
         try full.train()
@@ -52,11 +52,11 @@ final class ChatSFTTrainTests: XCTestCase {
 
         // interrupted at step 15 (checkpoint), resumed in a new trainer: bit-identical
         var s = o; s.outputDir = base + "/chatsft_split"; s.saveEvery = 15
-        let first = try SFTTrainer(options: s, dist: .shared)
+        let first = try SFTTrainer(options: s, dist: .single)
         try first.train(stopAfter: 15)
         XCTAssertEqual(first.losses.map(\.bitPattern), full.losses.prefix(15).map(\.bitPattern))
         s.resumeFromStep = Int.max
-        let resumed = try SFTTrainer(options: s, dist: .shared)
+        let resumed = try SFTTrainer(options: s, dist: .single)
         XCTAssertEqual(resumed.step, 15)
         try resumed.train()
         XCTAssertEqual(resumed.losses.map(\.bitPattern), full.losses.suffix(15).map(\.bitPattern), "resumed losses differ")
@@ -83,7 +83,7 @@ final class ChatSFTTrainTests: XCTestCase {
             .joined(separator: "\n").write(toFile: valFile, atomically: true, encoding: .utf8)
         var o = Self.options(base, mixture: "customjson:\(file)", val: "customjson:\(valFile)", iters: -1)
         o.deviceBatchSize = 1; o.totalBatchSize = 256; o.evalEvery = -1   // B=1: a micro-batch is one row; 2 per step
-        let t = try SFTTrainer(options: o, dist: .shared)
+        let t = try SFTTrainer(options: o, dist: .single)
         // the same mixture through a loader: the first micro-batches have no supervised target at all
         let probe = try SFTLoader(tokenizer: t.tokenizer, dataset: t.train, B: 1, T: 128, train: true)
         XCTAssertTrue(try probe.next().targets.allSatisfy { $0 == -1 })

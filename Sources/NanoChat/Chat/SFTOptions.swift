@@ -40,6 +40,7 @@ public struct SFTOptions: Sendable {
     public var checkpointsDir = Paths.baseCheckpointsDir
     public var outputDir = Paths.sftCheckpointsDir
     public var threads = 0
+    public var overwrite = false
 
     public init() {}
 
@@ -81,6 +82,7 @@ public struct SFTOptions: Sendable {
         .string("checkpoints-dir", \.checkpointsDir, "base checkpoints (model-tag directories) to fine-tune"),
         .string("output-dir", \.outputDir, "where the chat checkpoints go (<output-dir>/<model-tag>/)"),
         .int("threads", \.threads, "compute threads per rank (0 = all cores / ranks on this host)", min: 0, max: 4096),
+        .bool("overwrite", \.overwrite, "start a new run in an output directory that holds another run: delete its checkpoints first"),
     ]
 
     public static func declare(_ f: Flags) { OptionTable.declare(fields, defaults: SFTOptions(), in: f) }

@@ -156,7 +156,8 @@ public final class SFTTrainer {
         if o.numIterations <= 0 { print0("One epoch ≈ \(horizon) steps (estimated from the first conversations; the run ends when the epoch is consumed)") }
         let trainStep = TrainStep(program: "chat_sft", model: model, optimizer: optimizer, dist: dist, B: B, T: T,
                                   gradAccumSteps: gradAccumSteps, checkpointDir: outputDir)
-        loop = TrainingLoop(trainStep: trainStep, numIterations: horizon, saveEvery: o.saveEvery,
+        try RunDirectory.prepare(outputDir, resuming: resumeMeta != nil, overwrite: o.overwrite, dist: dist)
+        loop = TrainingLoop(trainStep: trainStep, numIterations: horizon, options: LoopOptions(saveEvery: o.saveEvery),
                             flopsPerToken: model.estimateFlops(), state: resumeMeta.map { LoopState(meta: $0, step: resumeStep) } ?? LoopState())
         lastValLoss = resumeMeta?["val_loss"]?.double
     }
@@ -231,9 +232,9 @@ extension SFTTrainer: TrainingHooks {
         return StepEvals(valBpb: r.bpb)
     }
 
-    public func save(step: Int) throws {
-        try CheckpointManager.save(dir: outputDir, step: step, model: model, optimizer: optimizer,
+    public func save(step: Int, to dir: String) throws {
+        try CheckpointManager.save(dir: dir, step: step, model: model, optimizer: optimizer,
                                    loaderState: try JSONValue.encoding(source.resumeState), meta: meta(), tokenizer: tokenizer, dist: dist)
-        print0("Saved chat checkpoint for step \(step) to \(outputDir)")
+        print0("Saved chat checkpoint for step \(step) to \(dir)")
     }
 }
