@@ -74,6 +74,7 @@ public final class SFTTrainer {
         gradAccumSteps = totalBatchSize / worldTokens
         print0("Tokens / micro-batch / rank: \(B) x \(T) = \(commas(B * T)), world: \(dist.worldSize), grad accumulation steps: \(gradAccumSteps), total batch: \(commas(totalBatchSize))")
         outputDir = Paths.join(o.outputDir, o.modelTag ?? "d\(config.nLayer)")
+        try RunDirectory.check(outputDir, resuming: o.resumeFromStep >= 0, overwrite: o.overwrite, dist: dist)
 
         // Weights: the SFT checkpoint being resumed, else the base model
         model = try GPT(config: config)
