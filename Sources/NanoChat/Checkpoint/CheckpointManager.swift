@@ -33,11 +33,19 @@ public enum CheckpointManager {
     /// nanochat's default model tag: the largest `d<N>` directory, else the most recently modified one.
     public static func resolveTag(_ checkpointsDir: String) throws -> String {
         let fm = FileManager.default
-        let names = ((try? fm.contentsOfDirectory(atPath: checkpointsDir)) ?? []).filter {
+        let allNames = ((try? fm.contentsOfDirectory(atPath: checkpointsDir)) ?? []).filter {
             var isDir: ObjCBool = false
             return fm.fileExists(atPath: Paths.join(checkpointsDir, $0), isDirectory: &isDir) && isDir.boolValue
         }
-        guard !names.isEmpty else { throw NanoChatError(file: checkpointsDir, "no checkpoints found (train a model with base_train first)") }
+        guard !allNames.isEmpty else { throw NanoChatError(file: checkpointsDir, "no checkpoints found (train a model with base_train first)") }
+        // A run refused before its first save (e.g. a too-large --depth) leaves an empty tag directory behind;
+        // prefer tags that hold a complete checkpoint so it does not shadow the real run.
+        let complete = allNames.filter { tag in
+            ((try? fm.contentsOfDirectory(atPath: Paths.join(checkpointsDir, tag))) ?? []).contains {
+                $0.hasPrefix("meta_") && $0.hasSuffix(".json")
+            }
+        }
+        let names = complete.isEmpty ? allNames : complete
         let depthTags = names.compactMap { n -> (Int, String)? in
             guard n.hasPrefix("d"), let d = Int(n.dropFirst()) else { return nil }
             return (d, n)
