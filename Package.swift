@@ -23,6 +23,8 @@ if env["NANOCHAT_PORTABLE"] != "1" { cpuFlags = ["-Xcc", "-march=x86-64-v3"] }
 // thrown NanoChatErrors either way.) NANOCHAT_UNCHECKED=1 builds with -Ounchecked instead; whether that is
 // worth it (> 3% of training throughput) is measured with dev/bench.sh and recorded in dev/LOG.md.
 let optimization = env["NANOCHAT_UNCHECKED"] == "1" ? "-Ounchecked" : "-O"
+// NANOCHAT_INCREMENTAL=1 (development only): per-file release builds, so an edit recompiles only what it touches.
+let moduleMode = env["NANOCHAT_INCREMENTAL"] == "1" ? ["-no-whole-module-optimization"] : ["-wmo"]
 
 // BLAS: OpenBLAS on Linux; on macOS Math/BLAS.swift imports Accelerate instead (no OpenBLAS needed).
 var libDeps: [Target.Dependency] = [.target(name: "CBLAS", condition: .when(platforms: [.linux])), "CZstd"]
@@ -38,7 +40,7 @@ var targets: [Target] = [
 
     // MARK: - The library
     .target(name: "NanoChat", dependencies: libDeps, path: "Sources/NanoChat",
-            swiftSettings: libDefines + [.unsafeFlags([optimization, "-wmo"] + cpuFlags, .when(configuration: .release))]),
+            swiftSettings: libDefines + [.unsafeFlags([optimization] + moduleMode + cpuFlags, .when(configuration: .release))]),
 
     // MARK: - Thin executables
     .executableTarget(name: "base_train", dependencies: ["NanoChat"], path: "Sources/base_train"),
