@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${WEB_CHECK_OUT:-/tmp/nanochat-web-check}"
+bash runs/test_deps.sh
 for tool in python3 curl; do
     command -v "$tool" >/dev/null || { echo "web_check: skipped ($tool is not installed)"; exit 0; }
 done

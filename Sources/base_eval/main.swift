@@ -1,8 +1,8 @@
 import Foundation
 import NanoChat
 
-// base_eval: evaluate a base checkpoint (§5.3) — samples, bits per byte on train/val, the CORE benchmark;
-// or, with --text=FILE, the bits per byte of one text file.
+// base_eval: evaluate a base checkpoint (scripts/base_eval.py) — samples, bits per byte on train/val, the CORE
+// benchmark; or, with --text=FILE, the bits per byte of one text file.
 let flags = Flags(program: "base_eval", summary: "Evaluate a base model: samples, bits per byte (train/val), CORE; or the bpb of a text file.")
 // What to run
 flags.define("eval", "core,bpb,sample", "comma-separated evaluations: core, bpb, sample")
@@ -39,7 +39,7 @@ runMain {
     let dataDir = flags.optionalString("data-dir") ?? Paths.baseDataDir
 
     let tokDir = flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir
-    let tokenizer = try BaseEval.loadTokenizer(directory: tokDir)
+    let tokenizer = try Tokenizer.load(directory: tokDir)
     let ckpt = try CheckpointManager.loadModel(checkpointsDir: flags.optionalString("checkpoints-dir") ?? Paths.baseCheckpointsDir,
                                                modelTag: flags.optionalString("model-tag"),
                                                step: flags.string("step") == "best" ? nil : try flags.optionalInt("step"),

@@ -3,7 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// nanochat's `python -m nanochat.dataset -n N` (§4.1): the first N train shards plus the pinned val
+/// nanochat's `python -m nanochat.dataset -n N` (nanochat/dataset.py): the first N train shards plus the pinned val
 /// shard, `workers` in parallel, `attempts` tries each with 2^attempt s backoff, written to `.tmp`
 /// then renamed, skipping shards already present, with a progress line (shards, MB, MB/s).
 public final class ShardDownloader {

@@ -1,7 +1,7 @@
 import Foundation
 
-/// base_eval's logic (§5.3) on an already loaded model and tokenizer: **sample** (rank 0), **bpb** on the
-/// train and val splits, **core** (CSV on rank 0), or, with `--text`, the bits per byte of one file.
+/// base_eval's logic (scripts/base_eval.py) on an already loaded model and tokenizer: **sample** (rank 0), **bpb**
+/// on the train and val splits, **core** (CSV on rank 0), or, with `--text`, the bits per byte of one file.
 /// The executable supplies the checkpoint loading and the batch source (the data loader).
 public enum BaseEval {
     public struct Options {
@@ -39,15 +39,6 @@ public enum BaseEval {
         public var core: CoreResult? = nil
         public var csvPath: String? = nil
         public var text: (bpb: Double, tokens: Int)? = nil
-    }
-
-    /// The tokenizer of a directory: `tokenizer.tiktoken` + `tokenizer_config.json` as tok_train writes them,
-    /// or a bare `tokenizer.tiktoken` (nanochat's split pattern and special tokens assumed).
-    public static func loadTokenizer(directory: String) throws -> Tokenizer {
-        if Paths.exists(Paths.join(directory, Tokenizer.configFileName)) { return try Tokenizer.load(directory: directory) }
-        let ranks = Paths.join(directory, Tokenizer.ranksFileName)
-        guard Paths.exists(ranks) else { throw NanoChatError(file: ranks, "no tokenizer here (train one with tok_train or pass --tokenizer-dir)") }
-        return try Tokenizer.load(tiktokenFile: ranks)
     }
 
     /// A `--text` file: empty is an error (no bytes to measure), invalid UTF-8 is decoded with U+FFFD

@@ -1,6 +1,6 @@
 import Foundation
 
-/// nanochat's GPT (HEAD, §1) in fp32, llm.c style: one flat parameter buffer, one flat gradient buffer,
+/// nanochat's GPT (HEAD, nanochat/gpt.py) in fp32, llm.c style: one flat parameter buffer, one flat gradient buffer,
 /// hand-written forward/backward layer functions (Layers/), activations allocated once per B·T.
 ///
 /// Notable features (as in nanochat's gpt.py): rotary embeddings (base 100000, split halves), QK-norm
@@ -29,7 +29,7 @@ public final class GPT: LanguageModel {
         layout = ParameterLayout(config: config)
         params = FlatBuffer(count: layout.totalCount)
         grads = FlatBuffer(count: layout.totalCount)
-        rope = RotaryTables(headDim: config.headDim, rows: 10 * config.sequenceLen)
+        rope = RotaryTables(headDim: config.headDim, rows: config.rotaryLimit)
         windows = config.windowSizes
         let lay = layout
         func o(_ n: String) -> Int { lay.entry(n).offset }
@@ -66,7 +66,7 @@ public final class GPT: LanguageModel {
     /// Everything up to the final norm: fills a.xnf [N, C] and the per-layer activations.
     func forwardTrunk(_ inputs: UnsafePointer<Int32>, B: Int, T: Int) -> Activations {
         precondition(B > 0 && T > 0, "GPT.forward: B and T must be positive")
-        precondition(T <= 10 * config.sequenceLen, "GPT.forward: T=\(T) exceeds 10·sequence_len (rotary table)")
+        precondition(T <= config.rotaryLimit, "GPT.forward: T=\(T) exceeds 10·sequence_len (rotary table)")
         let c = config, N = B * T, C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, L = c.nLayer
         let Vp = c.paddedVocab
         for n in 0..<N { precondition(inputs[n] >= 0 && Int(inputs[n]) < Vp, "GPT.forward: token id \(inputs[n]) out of range") }

@@ -28,7 +28,7 @@ public final class MMLU: MultipleChoiceTask {
     }
 
     static func csvRows(_ path: String) throws -> [Row] {
-        let records = try TaskCSV.records(file: path)
+        let records = try CSV.records(file: path)
         let header = ["question", "choice0", "choice1", "choice2", "choice3", "answer"]
         guard let first = records.first, first.fields == header else {
             throw NanoChatError(file: path, "expected the header \(header.joined(separator: ","))")

@@ -104,7 +104,7 @@ public enum MixtureSpec {
 
     // MARK: - Defaults from $NANOCHAT_BASE_DIR/sft_data (written by `dataset --sft`)
 
-    /// nanochat's SFT mixture (SPEC §8): SmolTalk train, 3× MMLU auxiliary_train, 4× GSM8K train; val:
+    /// nanochat's SFT mixture (scripts/chat_sft.py): SmolTalk train, 3× MMLU auxiliary_train, 4× GSM8K train; val:
     /// SmolTalk test, MMLU test[:5200], GSM8K test[:420]. Only sources present under `dir` are used; ARC and
     /// MMLU's test split are never trained on (chat_eval scores them).
     public static func defaults(sftDataDir dir: String, mmluEpochs: Int = 3, gsm8kEpochs: Int = 4) -> (train: [MixtureEntry], val: [MixtureEntry]) {

@@ -1,4 +1,4 @@
-/// nanochat's split pattern (§3), hand-written as a scanner over the UTF-8 bytes of a string:
+/// nanochat's split pattern (nanochat/tokenizer.py), hand-written as a scanner over the UTF-8 bytes of a string:
 ///
 ///     '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+
 ///

@@ -8,8 +8,8 @@ public enum TokenRef: ExpressibleByStringLiteral, Sendable {
     public init(stringLiteral s: String) { self = .special(s) }
 }
 
-/// nanochat's tokenizer (§3): byte-level BPE over mergeable ranks (id = rank; bytes 0..255 first in
-/// nanochat's files), the 9 special tokens appended after the ranks, tiktoken's encoding rule.
+/// nanochat's tokenizer (nanochat/tokenizer.py): byte-level BPE over mergeable ranks (id = rank; bytes 0..255 first
+/// in nanochat's files), the 9 special tokens appended after the ranks, tiktoken's encoding rule.
 public final class Tokenizer: TextTokenizer, @unchecked Sendable {
     /// nanochat's SPLIT_PATTERN (GPT-4 style with \p{N}{1,2}); implemented by `Pretokenizer`, not a regex engine.
     public static let splitPattern = #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"#

@@ -8,10 +8,22 @@ extension Tokenizer {
     public static let ranksFileName = "tokenizer.tiktoken"
     public static let configFileName = "tokenizer_config.json"
 
-    /// Both files of a tokenizer directory; the config must agree with the ranks.
+    /// The one loader every tool uses. Accepts every layout the tools take: a directory with
+    /// `tokenizer.tiktoken` + `tokenizer_config.json` as tok_train writes them (the config must agree with the
+    /// ranks), a directory with a bare `tokenizer.tiktoken` (nanochat's split pattern and special tokens
+    /// assumed), or the path of a `.tiktoken` file itself.
     public static func load(directory: String) throws -> Tokenizer {
-        let tok = try load(tiktokenFile: Paths.join(directory, ranksFileName))
+        if directory.hasSuffix(".tiktoken") && !Paths.isDirectory(directory) {
+            guard Paths.exists(directory) else { throw NanoChatError(file: directory, "no such tokenizer file") }
+            return try load(tiktokenFile: directory)
+        }
+        let ranks = Paths.join(directory, ranksFileName)
+        guard Paths.exists(ranks) else {
+            throw NanoChatError(file: ranks, "no tokenizer here; train one first (swift run -c release tok_train) or pass --tokenizer-dir")
+        }
+        let tok = try load(tiktokenFile: ranks)
         let cfgPath = Paths.join(directory, configFileName)
+        guard Paths.exists(cfgPath) else { return tok }
         guard let data = FileManager.default.contents(atPath: cfgPath) else {
             throw NanoChatError(file: cfgPath, "cannot read file")
         }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// base_train's flags (§7.1, HEAD names) resolved into values. Defaults follow nanochat, except the
-/// sizes that set how much work a step and an eval do: those take nanochat's CPU script values
+/// base_train's flags (scripts/base_train.py: argparse, HEAD names) resolved into values. Defaults follow nanochat,
+/// except the sizes that set how much work a step and an eval do: those take nanochat's CPU script values
 /// (runs/runcpu.sh: seq 512, total batch 16384, eval every 100 on 524288 tokens, no CORE, samples every 100),
 /// because nanochat's 8×H100 defaults would take hours per step on a CPU.
 public struct TrainOptions: Sendable {
@@ -110,6 +110,7 @@ public struct TrainOptions: Sendable {
         try OptionTable.read(fields, from: f, into: TrainOptions())
     }
 
-    /// user_config for the meta file: every option under nanochat's argparse name (§6), typed.
+    /// user_config for the meta file: every option under nanochat's argparse name (nanochat/checkpoint_manager.py),
+    /// typed.
     public var userConfigJSON: JSONValue { OptionTable.userConfig(Self.fields, self) }
 }

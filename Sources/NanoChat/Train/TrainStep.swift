@@ -43,7 +43,8 @@ public protocol TrainSchedule {
     func settings(step: Int) -> StepSettings
 }
 
-/// base_train's schedule (§2.4): step-based lr and momentum, cosine Muon weight decay from the scaled base value.
+/// base_train's schedule (scripts/base_train.py: get_lr_multiplier, get_muon_momentum, get_weight_decay): step-based
+/// lr and momentum, cosine Muon weight decay from the scaled base value.
 public struct PretrainSchedule: TrainSchedule {
     public var schedule: Schedule
     public var weightDecay: Double
@@ -66,9 +67,9 @@ public struct StepResult {
     public var dt: Double            // seconds: forward/backward of all micro-batches + all-reduce + optimizer
 }
 
-/// One optimization step of nanochat's loops (§7.3), shared by base_train and chat_sft: zero grad,
-/// `gradAccumSteps` micro-batches of forward + backward, the schedule's settings, one optimizer step (the
-/// sharded optimizer sums the gradients over ranks itself: reduce-scatter, update, all-gather).
+/// One optimization step of nanochat's loops (scripts/base_train.py: the training loop), shared by base_train and
+/// chat_sft: zero grad, `gradAccumSteps` micro-batches of forward + backward, the schedule's settings, one optimizer
+/// step (the sharded optimizer sums the gradients over ranks itself: reduce-scatter, update, all-gather).
 ///
 /// Loss normalization is nanochat's: each micro-batch's loss is the mean over its valid targets, and the
 /// gradient is that mean scaled by 1/(gradAccumSteps · worldSize), so every micro-batch weighs the same

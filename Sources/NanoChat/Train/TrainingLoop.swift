@@ -53,7 +53,8 @@ public struct LoopOptions {
     public var keepLast = -1
     /// Keep the checkpoint with the lowest val bpb in `<checkpoint dir>/best/` (a checkpoint directory of one step).
     public var saveBest = false
-    /// Stop after this many val bpb evaluations without an improvement of at least `earlyStoppingMinDelta` (≤ 0: never).
+    /// Stop after this many val bpb evaluations without an improvement of at least `earlyStoppingMinDelta` (≤ 0:
+    /// never).
     public var earlyStoppingPatience = -1
     public var earlyStoppingMinDelta = 0.0
     public init(saveEvery: Int = -1, keepLast: Int = -1, saveBest: Bool = false, earlyStoppingPatience: Int = -1,
@@ -76,10 +77,10 @@ public protocol TrainingHooks: AnyObject {
     func save(step: Int, to dir: String) throws
 }
 
-/// nanochat's training loop (§7.3) around the shared `TrainStep`: each pass evaluates (hook), keeps the best
-/// checkpoint and counts early-stopping patience, saves (hook, at the end and every `saveEvery` steps), then
-/// runs one step, prints one line with loss, lrm, dt, tok/sec, mfu and ETA, and appends it to
-/// `train_log.jsonl` (see `TrainLogWriter` for the schema). base_train drives it with its `DataLoader`,
+/// nanochat's training loop (scripts/base_train.py: the training loop) around the shared `TrainStep`: each pass
+/// evaluates (hook), keeps the best checkpoint and counts early-stopping patience, saves (hook, at the end and every
+/// `saveEvery` steps), then runs one step, prints one line with loss, lrm, dt, tok/sec, mfu and ETA, and appends it
+/// to `train_log.jsonl` (see `TrainLogWriter` for the schema). base_train drives it with its `DataLoader`,
 /// `PretrainSchedule` and `BaseTrainer` as hooks.
 ///
 /// How chat_sft plugs in (without copying the loop):

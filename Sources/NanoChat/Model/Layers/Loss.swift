@@ -1,7 +1,7 @@
 import Foundation
 
 // lm_head + softcap + cross-entropy, fused and run in row chunks so the [B·T, V] logits never exist
-// at once (§1.5, §1.7). In training mode the same pass also produces ∂loss/∂x and ∂loss/∂W_lm_head
+// at once (nanochat/gpt.py: GPT.forward). In training mode the same pass also produces ∂loss/∂x and ∂loss/∂W_lm_head
 // (the backward of the head), so the big GEMM is not recomputed.
 
 let softcap: Float = 15

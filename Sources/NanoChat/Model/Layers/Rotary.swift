@@ -1,6 +1,7 @@
 import Foundation
 
-/// Rotary tables (§1.4): base 100000, 10·sequenceLen positions, cos/sin computed in fp32 like torch.
+/// Rotary tables (nanochat/gpt.py: GPT._precompute_rotary_embeddings): base 100000, 10·sequenceLen positions,
+/// cos/sin computed in fp32 like torch.
 struct RotaryTables {
     let cos: [Float], sin: [Float]   // [rows, D/2]
     let rows: Int, half: Int
