@@ -26,7 +26,7 @@ runMain {
     try flags.parse()
     let dist = Distributed.setup()
     let threads = try flags.int("threads")
-    Threads.configure(threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount / dist.localSize))
+    Threads.configure(flag: threads, ranksOnHost: dist.localSize)
 
     var o = BaseEval.Options()
     o.modes = try BaseEval.Options.parseModes(flags.string("eval"))

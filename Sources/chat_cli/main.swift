@@ -43,7 +43,7 @@ func write(_ s: String) { print(s, terminator: ""); fflush(stdout) }
 runMain {
     try flags.parse()
     let threads = try flags.int("threads")
-    Threads.configure(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
+    Threads.configure(flag: threads, ranksOnHost: 1)
     let loaded = try ChatModel.load(source: flags.string("source"), modelTag: flags.optionalString("model-tag"),
                                     step: try flags.optionalInt("step"), tokenizerDir: flags.optionalString("tokenizer-dir"))
     let session = try ChatSession(engine: Engine(model: loaded.model, tokenizer: loaded.tokenizer), tokenizer: loaded.tokenizer)

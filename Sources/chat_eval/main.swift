@@ -43,7 +43,7 @@ runMain {
     for spec in o.tasks { _ = try ChatEvalTasks.path(of: spec, dataDir: o.dataDir) }   // a missing file fails before the model loads
     let dist = Distributed.setup()
     let threads = try flags.int("threads")
-    Threads.configure(threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount / dist.localSize))
+    Threads.configure(flag: threads, ranksOnHost: dist.localSize)
     let tokenizer = try Tokenizer.load(directory: flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir)  // checked against the meta below
     let checkpoints = flags.optionalString("checkpoints-dir") ?? (source == "sft" ? Paths.sftCheckpointsDir : Paths.baseCheckpointsDir)
     if source == "sft" && (!Paths.exists(checkpoints) || CheckpointManager.completeSteps(checkpoints).isEmpty

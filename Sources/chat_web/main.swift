@@ -22,7 +22,7 @@ flags.define("device-type", "", "accepted for nanochat compatibility; always CPU
 runMain {
     try flags.parse()
     let threads = try flags.int("threads")
-    Threads.configure(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
+    Threads.configure(flag: threads, ranksOnHost: 1)
     let loaded = try ChatModel.load(source: flags.string("source"), modelTag: flags.optionalString("model-tag"),
                                     step: try flags.optionalInt("step"), tokenizerDir: flags.optionalString("tokenizer-dir"))
     var o = ChatServer.Options()

@@ -31,7 +31,7 @@ public final class SFTTrainer {
     public init(options o: SFTOptions, dist: Distributed) throws {
         opt = o
         self.dist = dist
-        Threads.configure(o.threads > 0 ? o.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, dist.localSize)))
+        Threads.configure(flag: o.threads, ranksOnHost: dist.localSize)
         tokenizer = try Tokenizer.load(directory: o.tokenizerDir)  // also a bare tokenizer.tiktoken, as base_train
 
         // The base checkpoint: its config, meta (for inherited sizes and lrs) and step

@@ -35,7 +35,7 @@ public final class BaseTrainer {
     public init(options o: TrainOptions, dist: Distributed) throws {
         self.opt = o
         self.dist = dist
-        Threads.configure(o.threads > 0 ? o.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, dist.localSize)))
+        Threads.configure(flag: o.threads, ranksOnHost: dist.localSize)
         tokenizer = try Tokenizer.load(directory: o.tokenizerDir)
         source = try Self.openData(o, dist: dist)
 

@@ -22,7 +22,7 @@ public enum TokTrainCommand {
         let f = flags()
         try f.parse(args)
         let threads = try f.int("threads")
-        if threads > 0 { Threads.configure(threads) }
+        Threads.configure(flag: threads, ranksOnHost: 1)
         let outDir = f.optionalString("output-dir") ?? Paths.tokenizerDir
         let dataDir = f.optionalString("data-dir") ?? Paths.baseDataDir
         let inputs = f.optionalString("input")?.split(separator: ",").map(String.init)
