@@ -39,7 +39,7 @@ runMain {
     let dataDir = flags.optionalString("data-dir") ?? Paths.baseDataDir
 
     let tokDir = flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir
-    let tokenizer = try Tokenizer.load(directory: tokDir)
+    let tokenizer = try Tokenizer.load(path: tokDir)
     let ckpt = try CheckpointManager.loadModel(checkpointsDir: flags.optionalString("checkpoints-dir") ?? Paths.baseCheckpointsDir,
                                                modelTag: flags.optionalString("model-tag"),
                                                step: flags.string("step") == "best" ? nil : try flags.optionalInt("step"),

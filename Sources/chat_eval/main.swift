@@ -44,7 +44,7 @@ runMain {
     let dist = Distributed.setup()
     let threads = try flags.int("threads")
     Threads.configure(flag: threads, ranksOnHost: dist.localSize)
-    let tokenizer = try Tokenizer.load(directory: flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir)  // checked against the meta below
+    let tokenizer = try Tokenizer.load(path: flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir)  // checked against the meta below
     let checkpoints = flags.optionalString("checkpoints-dir") ?? (source == "sft" ? Paths.sftCheckpointsDir : Paths.baseCheckpointsDir)
     if source == "sft" && (!Paths.exists(checkpoints) || CheckpointManager.completeSteps(checkpoints).isEmpty
                            && ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []).isEmpty) {

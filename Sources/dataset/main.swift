@@ -72,7 +72,7 @@ func bench(dir: String, tokenizer: String, batches: Int) throws {
     let disk = src.files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
     print0(String(format: "parquet read: %d files, %@ docs, %.1f MB text (%.1f MB on disk) in %.2f s = %.1f MB/s of text",
                   src.files.count, commas(docs), Double(bytes) / 1e6, Double(disk) / 1e6, dt, Double(bytes) / 1e6 / dt))
-    let tok = try Tokenizer.load(directory: tokenizer)
+    let tok = try Tokenizer.load(path: tokenizer)
     let (B, T) = (32, 2048)
     t0 = now()
     let loader = try DataLoader(tokenizer: tok, source: src, B: B, T: T, split: "train")

@@ -18,7 +18,7 @@ public struct ChatModel {
         guard Paths.exists(checkpoints) else {
             throw NanoChatError(file: checkpoints, "no checkpoints here (train with \(source == "sft" ? "chat_sft" : "base_train") first, or pass --source)")
         }
-        let tokenizer = try Tokenizer.load(directory: tokenizerDir ?? Paths.tokenizerDir)
+        let tokenizer = try Tokenizer.load(path: tokenizerDir ?? Paths.tokenizerDir)
         let ckpt = try CheckpointManager.loadModel(checkpointsDir: checkpoints, modelTag: modelTag, step: step)
         guard ckpt.model.config.vocabSize == tokenizer.vocabSize else {
             throw NanoChatError(file: ckpt.dir, "model vocab size \(ckpt.model.config.vocabSize) does not match the tokenizer's \(tokenizer.vocabSize)")

@@ -32,7 +32,7 @@ public final class SFTTrainer {
         opt = o
         self.dist = dist
         Threads.configure(flag: o.threads, ranksOnHost: dist.localSize)
-        tokenizer = try Tokenizer.load(directory: o.tokenizerDir)  // also a bare tokenizer.tiktoken, as base_train
+        tokenizer = try Tokenizer.load(path: o.tokenizerDir)  // also a bare tokenizer.tiktoken, as base_train
 
         // The base checkpoint: its config, meta (for inherited sizes and lrs) and step
         let tag = try o.modelTag ?? CheckpointManager.resolveTag(o.checkpointsDir)

@@ -8,22 +8,27 @@ extension Tokenizer {
     public static let ranksFileName = "tokenizer.tiktoken"
     public static let configFileName = "tokenizer_config.json"
 
-    /// The one loader every tool uses. Accepts every layout the tools take: a directory with
-    /// `tokenizer.tiktoken` + `tokenizer_config.json` as tok_train writes them (the config must agree with the
-    /// ranks), a directory with a bare `tokenizer.tiktoken` (nanochat's split pattern and special tokens
-    /// assumed), or the path of a `.tiktoken` file itself.
-    public static func load(directory: String) throws -> Tokenizer {
-        if directory.hasSuffix(".tiktoken") && !Paths.isDirectory(directory) {
-            guard Paths.exists(directory) else { throw NanoChatError(file: directory, "no such tokenizer file") }
-            return try load(tiktokenFile: directory)
+    /// The one loader every tool uses (`--tokenizer-dir`). Accepts every layout the tools take: a directory with
+    /// `tokenizer.tiktoken` + `tokenizer_config.json` as tok_train writes them (checked by `load(directory:)`),
+    /// a directory with a bare `tokenizer.tiktoken` (nanochat's split pattern and special tokens assumed), or
+    /// the path of a `.tiktoken` file itself.
+    public static func load(path: String) throws -> Tokenizer {
+        if path.hasSuffix(".tiktoken") && !Paths.isDirectory(path) {
+            guard Paths.exists(path) else { throw NanoChatError(file: path, "no such tokenizer file") }
+            return try load(tiktokenFile: path)
         }
-        let ranks = Paths.join(directory, ranksFileName)
+        let ranks = Paths.join(path, ranksFileName)
         guard Paths.exists(ranks) else {
             throw NanoChatError(file: ranks, "no tokenizer here; train one first (swift run -c release tok_train) or pass --tokenizer-dir")
         }
-        let tok = try load(tiktokenFile: ranks)
+        guard Paths.exists(Paths.join(path, configFileName)) else { return try load(tiktokenFile: ranks) }
+        return try load(directory: path)
+    }
+
+    /// Both files of a tokenizer directory (as tok_train writes them); the config must agree with the ranks.
+    public static func load(directory: String) throws -> Tokenizer {
+        let tok = try load(tiktokenFile: Paths.join(directory, ranksFileName))
         let cfgPath = Paths.join(directory, configFileName)
-        guard Paths.exists(cfgPath) else { return tok }
         guard let data = FileManager.default.contents(atPath: cfgPath) else {
             throw NanoChatError(file: cfgPath, "cannot read file")
         }

@@ -36,7 +36,7 @@ public final class BaseTrainer {
         self.opt = o
         self.dist = dist
         Threads.configure(flag: o.threads, ranksOnHost: dist.localSize)
-        tokenizer = try Tokenizer.load(directory: o.tokenizerDir)
+        tokenizer = try Tokenizer.load(path: o.tokenizerDir)
         source = try Self.openData(o, dist: dist)
 
         // before any big allocation: where this run's checkpoints go, writable and not another run's
