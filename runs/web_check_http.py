@@ -31,7 +31,7 @@ def raw(data, wait_close=True, timeout=30):
 
 def request(method, path, body=None, content_type="application/json", extra=""):
     data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
     if body is not None: head += f"Content-Type: {content_type}\r\nContent-Length: {len(data)}\r\n"
     return raw((head + extra + "\r\n").encode() + data)
 
