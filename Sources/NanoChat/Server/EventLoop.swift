@@ -101,7 +101,7 @@ final class EventLoop: @unchecked Sendable {
             if n > 0 {
                 if c.input.isEmpty && c.sentAny { c.deadline = Self.now() + limits.readTimeout }   // a new request starts
                 c.input += chunk[0..<n]
-                if n < chunk.count { break }
+                if n < chunk.count || c.input.count > limits.maxHeaderBytes + limits.maxBodyBytes + 4 { break }   // parse decides
             } else if n == 0 {
                 if c.input.isEmpty || c.closeAfterSend { drop(c) } else { refuse(c, HTTPError(400, "connection closed before the end of the request")) }
                 return

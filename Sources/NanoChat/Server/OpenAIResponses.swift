@@ -54,6 +54,17 @@ extension ChatServer {
         out.write(HTTPParser.head(200, contentType: "text/event-stream", contentLength: nil, keepAlive: false, extra: ["Cache-Control: no-cache"]))
     }
 
+    /// The end of an SSE answer: the final events (or the error), `data: [DONE]`, and the connection closes.
+    func endStream(_ out: Responder, error: Error?, final: () -> Void) {
+        if let error { out.write(JSON.event(OpenAIResponses.error(HTTPError(500, "\(error)")))) } else { final() }
+        out.write(Array("data: [DONE]\n\n".utf8))
+        out.finish(keepAlive: false)
+    }
+
+    func failed(_ out: Responder, _ error: Error, keepAlive: Bool) {
+        out.respondJSON(500, OpenAIResponses.error(HTTPError(500, "\(error)")), keepAlive: keepAlive)
+    }
+
     func openAIChat(_ request: HTTPRequest, _ out: Responder) throws {
         let chat = try OpenAIChatRequest(json: request.body, defaultTemperature: options.temperature, defaultTopK: options.topK)
         let (prompt, budget) = try ChatRequest.prompt(messages: chat.messages, tokenizer: tokenizer, context: context,
@@ -84,18 +95,15 @@ extension ChatServer {
         try submit(rows, out, status: 429) { [self] error in
             let completion = rows.reduce(0) { $0 + $1.generated.count }
             if o.stream {
-                if let error { out.write(JSON.event(OpenAIResponses.error(HTTPError(500, "\(error)")))) }
-                else {
+                endStream(out, error: error) {
                     for (i, row) in rows.enumerated() { out.write(chunk(i, delta: [:], finish: row.finish?.rawValue ?? "stop")) }
                     if o.includeUsage {
                         out.write(JSON.event(["id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": [],
                                               "usage": OpenAIResponses.usage(prompt: prompt.count, completion: completion)]))
                     }
                 }
-                out.write(Array("data: [DONE]\n\n".utf8))
-                out.finish(keepAlive: false)
             } else if let error {
-                out.respondJSON(500, OpenAIResponses.error(HTTPError(500, "\(error)")), keepAlive: keep)
+                failed(out, error, keepAlive: keep)
             } else {
                 let list = rows.enumerated().map { i, row -> [String: Any] in
                     ["index": i, "message": ["role": "assistant", "content": choices[i].text],
@@ -164,12 +172,11 @@ extension ChatServer {
         try submit(rows, out, status: 429) { [self] error in
             let promptTokens = req.prompts.reduce(0) { $0 + $1.count }, completion = rows.reduce(0) { $0 + $1.generated.count }
             if o.stream {
-                if let error { out.write(JSON.event(OpenAIResponses.error(HTTPError(500, "\(error)")))) }
-                else { for (i, row) in rows.enumerated() { out.write(chunk(i, text: "", finish: row.finish?.rawValue ?? "stop")) } }
-                out.write(Array("data: [DONE]\n\n".utf8))
-                out.finish(keepAlive: false)
+                endStream(out, error: error) {
+                    for (i, row) in rows.enumerated() { out.write(chunk(i, text: "", finish: row.finish?.rawValue ?? "stop")) }
+                }
             } else if let error {
-                out.respondJSON(500, OpenAIResponses.error(HTTPError(500, "\(error)")), keepAlive: keep)
+                failed(out, error, keepAlive: keep)
             } else {
                 let list = rows.enumerated().map { i, row -> [String: Any] in
                     // echo: the prompt's text (without the <|bos|> we added) before the completion
