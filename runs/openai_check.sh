@@ -11,7 +11,7 @@ OUT="${OPENAI_CHECK_OUT:-/tmp/nanochat-openai-check}"
 command -v python3 >/dev/null || { echo "openai_check: skipped (python3 is not installed)"; exit 0; }
 rm -rf "$OUT"; mkdir -p "$OUT"
 python3 -m venv "$OUT/venv" >/dev/null 2>&1 || { echo "openai_check: skipped (python3 cannot make a venv)"; exit 0; }
-timeout 180 "$OUT/venv/bin/pip" install -q openai >"$OUT/pip.log" 2>&1 \
+timeout 180 "$OUT/venv/bin/pip" install -q --timeout 20 --retries 1 openai >"$OUT/pip.log" 2>&1 \
     || { echo "openai_check: skipped (pip cannot install openai from PyPI; see $OUT/pip.log)"; exit 0; }
 swift build -c release 2>&1 | tail -1
 BIN=.build/release
