@@ -17,7 +17,7 @@ flags.define("tokenizer-dir", "", "default $NANOCHAT_BASE_DIR/tokenizer")
 flags.define("max-per-task", int: BaseEval.Options().maxPerTask, "examples per CORE task (-1 = all)", min: 1, also: ["-1"])
 flags.define("device-batch-size", int: BaseEval.Options().deviceBatchSize, "rows per forward for bits per byte", min: 1, max: 1 << 16)
 flags.define("split-tokens", int: BaseEval.Options().splitTokens, "tokens per split for bits per byte (rounded down to a multiple of B·T·ranks)", min: 1)
-flags.define("bundle-dir", "", "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle)")
+flags.define("bundle-dir", "", "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle, else the subset in data/core)")
 flags.define("data-dir", "", "pretraining shards for bits per byte (default $NANOCHAT_BASE_DIR/base_data)")
 flags.define("threads", int: 0, "threads (0 = all cores, divided among the ranks of this node)", min: 0, max: 4096)
 flags.define("device-type", "", "accepted for nanochat compatibility; always CPU", choices: ["", "cpu"])
@@ -35,7 +35,13 @@ runMain {
     o.maxPerTask = try flags.int("max-per-task")
     o.deviceBatchSize = try flags.int("device-batch-size")
     o.splitTokens = try flags.int("split-tokens")
-    o.bundleDir = flags.optionalString("bundle-dir") ?? Paths.evalBundleDir
+    if let given = flags.optionalString("bundle-dir") {
+        o.bundleDir = given
+    } else if o.modes.contains("core") {
+        let (dir, note) = BaseEval.defaultBundleDir()
+        o.bundleDir = dir
+        if let n = note { print0(n) }
+    }
     let dataDir = flags.optionalString("data-dir") ?? Paths.baseDataDir
 
     let tokDir = flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir
