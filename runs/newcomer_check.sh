@@ -27,30 +27,32 @@ export DEPTH=2 STEPS=6 SFT_STEPS=6 NPROC=1 VOCAB_SIZE=2048 TOK_MAX_CHARS=4000000
 export SETUP=0 BIN NANOCHAT_PROGRESS=lines
 
 # no network: an empty network namespace when allowed, else a shard URL nothing answers on
-NONET=""
-if unshare -n true 2>/dev/null; then NONET="unshare -n"; echo "newcomer_check: network: none (unshare -n)"
+# (loopback up: Foundation's run loop needs a 127.0.0.1 socket pair)
+NONET=()
+if unshare -n sh -c 'ip link set lo up' 2>/dev/null; then
+    NONET=(unshare -n sh -c 'ip link set lo up && exec "$@"' nonet); echo "newcomer_check: network: loopback only (unshare -n)"
 else export SHARD_URL="http://127.0.0.1:9"; echo "newcomer_check: network: unshare -n not allowed here, shards from the unreachable $SHARD_URL"; fi
 
 LOG="$WORK/runcpu.log"
 start=$(date +%s)
-if ! (cd "$CLONE" && timeout 900 $NONET bash runs/runcpu.sh) >"$LOG" 2>&1; then
+if ! (cd "$CLONE" && timeout 600 "${NONET[@]}" bash runs/runcpu.sh) >"$LOG" 2>&1; then
     tail -40 "$LOG"; echo "FAIL: runs/runcpu.sh exited non-zero on a fresh clone"; exit 1
 fi
 secs=$(( $(date +%s) - start ))
 fail() { tail -60 "$LOG"; echo "FAIL: $1"; exit 1; }
-grep -q "installed the bundled Project Gutenberg corpus" "$LOG" || fail "the bundled books were not installed"
-grep -q "tiktoken and tokenizer_config.json (vocab 2,048)" "$LOG" || fail "the tokenizer was not saved with its 2,048-token vocabulary"
-! grep -q "is not reachable on this corpus" "$LOG" || fail "the tokenizer did not reach its vocabulary"
-grep -q "using the subset bundled in" "$LOG" || fail "base_eval did not use the bundled CORE subset"
-grep -Eq "^CORE metric: -?[0-9]" "$LOG" || fail "base_eval printed no CORE score"
-grep -q "using the mixture bundled in" "$LOG" || fail "chat_sft did not use the bundled SFT mixture"
-grep -q "Validation loss:" "$LOG" || fail "chat_sft reported no val loss"
+grep -aq "installed the bundled Project Gutenberg corpus" "$LOG" || fail "the bundled books were not installed"
+grep -aq "tiktoken and tokenizer_config.json (vocab 2,048)" "$LOG" || fail "the tokenizer was not saved with its 2,048-token vocabulary"
+! grep -aq "is not reachable on this corpus" "$LOG" || fail "the tokenizer did not reach its vocabulary"
+grep -aq "using the subset bundled in" "$LOG" || fail "base_eval did not use the bundled CORE subset"
+grep -aEq "^CORE metric: -?[0-9]" "$LOG" || fail "base_eval printed no CORE score"
+grep -aq "using the mixture bundled in" "$LOG" || fail "chat_sft did not use the bundled SFT mixture"
+grep -aq "Validation loss:" "$LOG" || fail "chat_sft reported no val loss"
 ls "$NANOCHAT_BASE_DIR"/chatsft_checkpoints/d2/model_*.safetensors >/dev/null 2>&1 || fail "no chatsft_checkpoints/d2 checkpoint"
 [ -s "$NANOCHAT_BASE_DIR/report/report.md" ] || fail "no report.md"
 [ "$(ls "$NANOCHAT_BASE_DIR"/report/*.svg 2>/dev/null | wc -l)" -ge 2 ] || fail "no report plots"
-grep -q "total" <(sed -n '/Wall time per stage/,$p' "$LOG") || fail "runcpu.sh printed no stage times"
-[ "$(grep -c "Wall time per stage" "$LOG")" = 1 ] || fail "stage times printed more than once"
-answer=$(cd "$CLONE" && timeout 120 $NONET "$BIN/chat_cli" -i sft -p "Hello" --max-tokens=16 2>&1) || { echo "$answer"; fail "chat_cli -p Hello failed"; }
+grep -aq "total" <(sed -n '/Wall time per stage/,$p' "$LOG") || fail "runcpu.sh printed no stage times"
+[ "$(grep -ac "Wall time per stage" "$LOG")" = 1 ] || fail "stage times printed more than once"
+answer=$(cd "$CLONE" && timeout 120 "${NONET[@]}" "$BIN/chat_cli" -i sft -p "Hello" --max-tokens=16 2>&1) || { echo "$answer"; fail "chat_cli -p Hello failed"; }
 [ -n "$(echo "$answer" | tr -d '[:space:]')" ] || fail "chat_cli -p Hello gave an empty answer"
 echo "$LOG:"; sed -n '/Wall time per stage/,$p' "$LOG"
 echo "newcomer_check: OK (runcpu.sh on a fresh clone, offline, ${secs}s; chat_cli said: $(echo "$answer" | tr '\n' ' ' | cut -c1-80))"
