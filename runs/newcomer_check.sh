@@ -54,5 +54,6 @@ grep -aq "total" <(sed -n '/Wall time per stage/,$p' "$LOG") || fail "runcpu.sh 
 [ "$(grep -ac "Wall time per stage" "$LOG")" = 1 ] || fail "stage times printed more than once"
 answer=$(cd "$CLONE" && timeout 120 "${NONET[@]}" "$BIN/chat_cli" -i sft -p "Hello" --max-tokens=16 2>&1) || { echo "$answer"; fail "chat_cli -p Hello failed"; }
 [ -n "$(echo "$answer" | tr -d '[:space:]')" ] || fail "chat_cli -p Hello gave an empty answer"
-echo "$LOG:"; sed -n '/Wall time per stage/,$p' "$LOG"
+grep -aE "^NOTE: no (SFT data|CORE bundle)|^Validation \(no|^CORE metric|Validation loss" "$LOG" | cut -c1-240
+sed -n '/Wall time per stage/,$p' "$LOG"
 echo "newcomer_check: OK (runcpu.sh on a fresh clone, offline, ${secs}s; chat_cli said: $(echo "$answer" | tr '\n' ' ' | cut -c1-80))"
