@@ -35,13 +35,7 @@ runMain {
     o.maxPerTask = try flags.int("max-per-task")
     o.deviceBatchSize = try flags.int("device-batch-size")
     o.splitTokens = try flags.int("split-tokens")
-    if let given = flags.optionalString("bundle-dir") {
-        o.bundleDir = given
-    } else if o.modes.contains("core") {
-        let (dir, note) = BaseEval.defaultBundleDir()
-        o.bundleDir = dir
-        if let n = note { print0(n) }
-    }
+    o.bundleDir = flags.optionalString("bundle-dir") ?? Paths.evalBundleDir
     let dataDir = flags.optionalString("data-dir") ?? Paths.baseDataDir
 
     let tokDir = flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir
@@ -54,6 +48,15 @@ runMain {
     try tokenizer.checkMatches(meta: ckpt.meta, metaFile: CheckpointManager.metaPath(ckpt.dir, ckpt.step), tokenizerPath: tokDir)
     try ModelSize.check(model.config, rows: o.deviceBatchSize * model.config.sequenceLen, training: false, ranksOnHost: dist.localSize,
                         what: "base_eval --device-batch-size=\(o.deviceBatchSize) on \(ckpt.dir)")
+    if o.modes.contains("core") && !flags.isSet("bundle-dir") && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) {
+        // nanochat's base_eval fetches eval_bundle.zip when eval_bundle/ is missing (rank 0; the others wait)
+        if dist.isMaster, let why = EvalBundleDownload.fetch(into: o.bundleDir) { print0("eval_bundle.zip not available: \(why)") }
+        dist.barrier()
+        // offline: the CORE subset bundled in data/core, said on one line
+        let (dir, note) = BaseEval.defaultBundleDir(evalBundle: o.bundleDir)
+        o.bundleDir = dir
+        if let n = note { print0(n) }
+    }
     if o.modes.contains("core") && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) && !flags.isSet("eval") {
         print0("No CORE task bundle at \(o.bundleDir) (core.yaml missing): skipping CORE; pass --bundle-dir=DIR to run it")
         o.modes.remove("core")

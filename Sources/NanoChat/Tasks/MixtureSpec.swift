@@ -76,7 +76,7 @@ public enum MixtureSpec {
         if isDir.boolValue && e.task != "mmlu" {
             let exts = [".jsonl", ".json", ".parquet", ".csv"]
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: e.path)) ?? [])
-                .filter { n in exts.contains { n.hasSuffix($0) } }.sorted()
+                .filter { n in n != "manifest.json" && exts.contains { n.hasSuffix($0) } }.sorted()   // dataset --sft's manifest
             guard !names.isEmpty else { throw NanoChatError(file: e.path, "no .jsonl/.json/.parquet files in this directory") }
             base = TaskSequence(try names.map { try fileTask(e.task, Paths.join(e.path, $0)) })
         } else {
@@ -120,7 +120,7 @@ public enum MixtureSpec {
         var train: [MixtureEntry] = [], val: [MixtureEntry] = []
         func find(_ sub: String, _ prefix: String) -> String? {
             let d = Paths.join(dir, sub)
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: d)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: d)) ?? []).filter { $0.hasPrefix(prefix) && !$0.hasSuffix(".partial") }.sorted()
             if names.isEmpty { return nil }
             if names.count == 1 { return Paths.join(d, names[0]) }
             return nil  // several shards: the caller uses the directory of that prefix
