@@ -2,7 +2,7 @@
 # The whole pipeline on one CPU box, small enough to finish in minutes (nanochat's runs/runcpu.sh, scaled):
 # setup → data → tokenizer → pretrain a d4 → evaluate it → chat_sft → report. Uses nanochat's shards when they are
 # there (or downloadable), otherwise the Project Gutenberg books shipped in data/gutenberg.
-# Env: NANOCHAT_BASE_DIR (default ~/.cache/nanochat), DEPTH (4), STEPS (200), SFT_STEPS (150), NPROC (1: >1 runs under mpirun).
+# Env: NANOCHAT_BASE_DIR (default ~/.cache/nanochat), DEPTH (4), STEPS (200), SFT_STEPS (150), NPROC (1: >1 runs under mpirun), RL_STEPS (0: no chat_rl stage).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash runs/setup.sh
@@ -35,6 +35,13 @@ MIX=(); [ -d "$NANOCHAT_BASE_DIR/sft_data" ] || [ ! -d "$SFT" ] || MIX=(
 $LAUNCH $BIN/chat_sft --overwrite --model-tag="d$DEPTH" --num-iterations="$SFT_STEPS" --device-batch-size=8 \
     --total-batch-size=$((4096 * NPROC)) --eval-every=50 --eval-tokens=65536 "${MIX[@]}"
 echo "chat model: $NANOCHAT_BASE_DIR/chatsft_checkpoints/d$DEPTH (chat_sft checkpoint, step $SFT_STEPS)"
+# 5b. optional: RL on GSM8K (nanochat's chat_rl) for RL_STEPS steps; RL_STEPS=0 (the default) skips it
+RL_STEPS="${RL_STEPS:-0}"
+if [ "$RL_STEPS" -gt 0 ]; then
+    RL_DATA=(); [ -d "$NANOCHAT_BASE_DIR/sft_data/gsm8k" ] || [ ! -d "$SFT" ] || RL_DATA=(
+        --train-data="$SFT/gsm8k_train.jsonl" --test-data="$SFT/gsm8k_test.jsonl")
+    $LAUNCH $BIN/chat_rl --model-tag="d$DEPTH" --num-iterations="$RL_STEPS" "${RL_DATA[@]}"
+fi
 # 6. talk to it (the chat checkpoint when chat_sft made one, else the base model)
 SOURCE=base; [ -d "$NANOCHAT_BASE_DIR/chatsft_checkpoints" ] && SOURCE=sft
 echo

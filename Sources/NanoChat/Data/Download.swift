@@ -125,11 +125,15 @@ public final class ShardDownloader {
 
     /// One GET streamed into `tmp`; error is nil on HTTP 200 with the whole body.
     private func fetch(_ url: URL, to tmp: String) -> (error: String?, bytes: Int) {
+        Self.fetch(url, to: tmp, timeout: timeout) { [weak self] n in self?.add(bytes: n) }
+    }
+
+    static func fetch(_ url: URL, to tmp: String, timeout: Double, onBytes: @escaping (Int) -> Void) -> (error: String?, bytes: Int) {
         guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
             return ("cannot create \(tmp)", 0)
         }
         defer { try? h.close() }
-        let d = FetchDelegate(handle: h) { [weak self] n in self?.add(bytes: n) }
+        let d = FetchDelegate(handle: h, onBytes: onBytes)
         let cfg = URLSessionConfiguration.ephemeral
         cfg.timeoutIntervalForRequest = timeout
         let session = URLSession(configuration: cfg, delegate: d, delegateQueue: nil)
@@ -141,6 +145,15 @@ public final class ShardDownloader {
             return ("got \(d.bytes) of \(expected) bytes", d.bytes)
         }
         return (nil, d.bytes)
+    }
+
+    /// One file: GET `url` into `path` (via `path.tmp`, then renamed); nil on success, else why not.
+    public static func fetchFile(_ url: URL, to path: String, timeout: Double = 30) -> String? {
+        let tmp = path + ".tmp"
+        let r = fetch(url, to: tmp, timeout: timeout) { _ in }
+        if r.error == nil, (try? atomicRename(tmp, path)) != nil { return nil }
+        try? FileManager.default.removeItem(atPath: tmp)
+        return r.error ?? "cannot rename \(tmp)"
     }
 
     /// nil when the server answers at all (any HTTP status), else why it could not be reached.
