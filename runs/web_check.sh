@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # chat_web end to end on a tiny checkpoint it trains itself (a few base_train steps of a depth-2 model on
 # the built-in corpus): /health, a streamed SSE completion, every kind of bad request answered with its
-# 4xx while the server keeps serving, 8 concurrent clients, clients leaving mid-stream; then headless
-# Chromium loads the page, types a message, sends it and waits for the streamed reply in the DOM.
+# 4xx while the server keeps serving, keep-alive, 8 concurrent clients, clients leaving mid-stream; then
+# headless Chromium loads the page, sends a message the server refuses (the page must give the text back
+# without a dangling user turn), sends it again and waits for the streamed reply in the DOM.
 # chat_cli answers one -p prompt and leaves on `quit`.
 # Output (server log, screenshot, DOM) in $WEB_CHECK_OUT (default /tmp/nanochat-web-check).
 set -euo pipefail
@@ -22,11 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "== tiny checkpoint"
-$BIN/dataset --generate=1 >/dev/null
-$BIN/tok_train --vocab-size=1024 --max-chars=2000000 | tail -1
-$BIN/base_train --depth=2 --max-seq-len=128 --device-batch-size=4 --total-batch-size=512 --num-iterations=5 \
-    --eval-every=-1 --core-metric-every=-1 --sample-every=-1 --threads=1 | grep -E "Saved checkpoint"
+source runs/tiny_checkpoint.sh
 
 echo "== chat_cli on it"
 ANSWER=$($BIN/chat_cli --source=base -p "Hello there" --max-tokens=8 --threads=1)

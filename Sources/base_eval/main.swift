@@ -48,6 +48,12 @@ runMain {
     try tokenizer.checkMatches(meta: ckpt.meta, metaFile: CheckpointManager.metaPath(ckpt.dir, ckpt.step), tokenizerPath: tokDir)
     try ModelSize.check(model.config, rows: o.deviceBatchSize * model.config.sequenceLen, training: false, ranksOnHost: dist.localSize,
                         what: "base_eval --device-batch-size=\(o.deviceBatchSize) on \(ckpt.dir)")
+    if o.modes.contains("core") && !flags.isSet("bundle-dir") && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) {
+        // nanochat's base_eval fetches eval_bundle.zip when eval_bundle/ is missing (rank 0; the others wait)
+        if dist.isMaster, let why = EvalBundleDownload.fetch(into: o.bundleDir) { print0("eval_bundle.zip not available: \(why)") }
+        dist.barrier()
+        // offline: the bundled CORE subset is the fallback (below, when core.yaml is still missing)
+    }
     if o.modes.contains("core") && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) && !flags.isSet("eval") {
         print0("No CORE task bundle at \(o.bundleDir) (core.yaml missing): skipping CORE; pass --bundle-dir=DIR to run it")
         o.modes.remove("core")

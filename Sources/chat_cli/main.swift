@@ -12,6 +12,10 @@ flags.define("prompt", "", "answer this one message and exit", short: "p")
 flags.define("temperature", double: 0.6, "sampling temperature (0 = greedy)", min: 0, max: 2, short: "t")
 flags.define("top-k", int: 50, "sample among the k most likely tokens (0 = all)", min: 0, short: "k")
 flags.define("max-tokens", int: 256, "most tokens per answer", min: 1)
+flags.define("top-p", double: 1, "nucleus sampling: the most likely tokens up to this probability mass (1 = all)", min: 0.000001, max: 1)
+flags.define("frequency-penalty", double: 0, "lower a token's logit by this much per earlier use in the answer", min: -2, max: 2)
+flags.define("presence-penalty", double: 0, "lower a token's logit by this much once it was used in the answer", min: -2, max: 2)
+flags.define("stop", "", "end the answer at this text (not printed)")
 flags.define("seed", int: nil, "sampling seed: unset = 42 for every answer (nanochat's Engine default); S = S, S+1, ... per answer", min: 0)
 flags.define("tokenizer-dir", "", "default $NANOCHAT_BASE_DIR/tokenizer")
 flags.define("threads", int: 0, "threads (0 = all cores)", min: 0)
@@ -49,14 +53,17 @@ runMain {
     let session = try ChatSession(engine: Engine(model: loaded.model, tokenizer: loaded.tokenizer), tokenizer: loaded.tokenizer)
     let temperature = try flags.double("temperature"), maxTokens = try flags.int("max-tokens")
     let topK = try flags.int("top-k")
+    let sampling = SamplingOptions(temperature: temperature, topK: topK > 0 ? topK : nil, topP: try flags.double("top-p"),
+                                   frequencyPenalty: try flags.double("frequency-penalty"), presencePenalty: try flags.double("presence-penalty"))
+    let stop = flags.optionalString("stop").map { [$0] } ?? []
     let seedFlag = try flags.optionalInt("seed")
     var answers = 0
 
     func answer(_ message: String, interrupt: Interrupt?) throws {
         interrupt?.begin(); defer { interrupt?.end() }
         let before = session.droppedTurns
-        try session.reply(to: message, maxTokens: maxTokens, temperature: temperature, topK: topK > 0 ? topK : nil,
-                          seed: ChatSession.answerSeed(answers, flag: seedFlag)) { piece in
+        try session.reply(to: message, maxTokens: maxTokens, sampling: sampling, seed: ChatSession.answerSeed(answers, flag: seedFlag),
+                          stop: stop) { piece in
             write(piece)
             return !(interrupt?.stopRequested ?? false)
         }

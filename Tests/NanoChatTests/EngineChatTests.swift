@@ -96,7 +96,9 @@ final class EngineChatTests: XCTestCase {
         XCTAssertEqual(status(["messages": [user], "top_k": 1.5]), 400)
         XCTAssertEqual(status(["messages": [user], "max_tokens": 0]), 400)
         XCTAssertEqual(status(["messages": [["role": "tool", "content": "x"]]]), 400)
-        XCTAssertEqual(status(["messages": [user], "stream": true]), 400)
+        XCTAssertNil(status(["messages": [user], "stream": true, "model": "x"]), "unknown fields are ignored, as OpenAI-compatible servers do")
+        // limits count code points, as Python's len: 8000 "e" + combining acute accents are 16000 code points
+        XCTAssertEqual(status(["messages": [["role": "user", "content": String(repeating: "e\u{301}", count: 4001)]]]), 400)
         XCTAssertEqual(status([user]), 400)
         XCTAssertEqual(status(["messages": [user, ["role": "assistant", "content": "x"]]]), 400)
         // the prompt drops the oldest pairs to fit the context

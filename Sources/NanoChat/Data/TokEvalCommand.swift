@@ -62,7 +62,9 @@ public enum TokEvalCommand {
             let path = Paths.join(referenceDir, ref.file)
             if !Paths.exists(path) && download {
                 try? Paths.ensureDir(referenceDir)
-                if let problem = ShardDownloader.fetchFile(URL(string: ref.url)!, to: path) {
+                var http = HTTPDownload()
+                http.attempts = 1; http.idleTimeout = 30
+                if let problem = http.fetchWithRetries(URL(string: ref.url)!, to: path, label: ref.file, say: { _ in }) {
                     missing.append("\(ref.name) (\(ref.file): \(problem))")
                     continue
                 }
