@@ -173,3 +173,49 @@ final class DataSFTDownloadTests: XCTestCase {
         XCTAssertLessThan(now() - t0, 5)
     }
 }
+
+/// The `dataset` executable's `--sft` and `--eval-bundle` against the local server, and offline.
+final class DatasetExecutableDownloadTests: XCTestCase {
+    static let exe = TestPaths.repoRoot + "/.build/release/dataset"
+
+    func run(_ args: [String], env: [String: String] = [:]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.exe)
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        let pipe = Pipe()
+        p.standardOutput = pipe; p.standardError = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, out)
+    }
+
+    func testSFTAndEvalBundleThroughTheExecutable() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.exe) else { throw XCTSkip("build the dataset executable first (swift build -c release)") }
+        let server = try LocalHTTPServer(files: ["/eval_bundle.zip": DataSFTDownloadTests.bytes(TestPaths.fixture("zip/stored.zip"))])
+        defer { server.stop() }
+        DataSFTDownloadTests.hub(server, splits: SFTDownload.sources.map { ($0.repo, $0.subset, $0.split, [$0.task == "gsm8k" ? "gsm8k_snappy.parquet" : $0.task == "mmlu" ? "mmlu_zstd_v2.parquet" : "smoltalk_zstd_v1.parquet"]) })
+        let base = TestPaths.tempDir("dsexe")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let env = ["NANOCHAT_BASE_DIR": base, "NANOCHAT_HF_URL": server.baseURL, "NANOCHAT_EVAL_BUNDLE_URL": server.baseURL + "/eval_bundle.zip"]
+        var (rc, out) = try run(["--sft"], env: env)
+        XCTAssertEqual(rc, 0, out)
+        XCTAssertTrue(out.contains("done: 6 splits downloaded (6 files"), out)
+        XCTAssertTrue(Paths.exists(base + "/sft_data/mmlu/auxiliary_train/00000.parquet"))
+        (rc, out) = try run(["--eval-bundle"], env: env)
+        XCTAssertEqual(rc, 0, out)
+        XCTAssertTrue(Paths.exists(base + "/eval_bundle/core.yaml"), out)
+        // offline: one line, exit 1, quickly
+        let t0 = now()
+        (rc, out) = try run(["--sft", "--hf-url", "http://127.0.0.1:9"], env: ["NANOCHAT_BASE_DIR": base + "/off"])
+        XCTAssertEqual(rc, 1, out)
+        XCTAssertTrue(out.contains("cannot reach http://127.0.0.1:9"), out)
+        XCTAssertEqual(out.trimmingCharacters(in: .newlines).split(separator: "\n").count, 1, out)
+        (rc, out) = try run(["--eval-bundle", "--eval-bundle-url", "http://127.0.0.1:9/eval_bundle.zip"], env: ["NANOCHAT_BASE_DIR": base + "/off"])
+        XCTAssertEqual(rc, 1, out)
+        XCTAssertTrue(out.contains("cannot reach"), out)
+        XCTAssertFalse(Paths.exists(base + "/off/eval_bundle"))
+        XCTAssertLessThan(now() - t0, 20)
+    }
+}
