@@ -55,6 +55,11 @@ var targets: [Target] = [
     .executableTarget(name: "chat_web", dependencies: ["NanoChat"], path: "Sources/chat_web"),
     .executableTarget(name: "report", dependencies: ["NanoChat"], path: "Sources/report"),
 
+    // MARK: - Benchmarks (outside the library: dev/bench.sh)
+    .target(name: "NanoChatBench", dependencies: ["NanoChat"], path: "Sources/NanoChatBench",
+            swiftSettings: [.unsafeFlags([optimization] + moduleMode, .when(configuration: .release))]),
+    .executableTarget(name: "bench", dependencies: ["NanoChat", "NanoChatBench"], path: "Sources/bench"),
+
     // MARK: - Tests
     .testTarget(name: "NanoChatTests", dependencies: ["NanoChat"], path: "Tests/NanoChatTests",
                 exclude: ["Fixtures"]),
@@ -80,6 +85,7 @@ let package = Package(
         .executable(name: "chat_cli", targets: ["chat_cli"]),
         .executable(name: "chat_web", targets: ["chat_web"]),
         .executable(name: "report", targets: ["report"]),
+        .executable(name: "bench", targets: ["bench"]),
     ],
     targets: targets,
     // Swift 5 language mode: numeric kernels share raw buffers across threads by design; strict

@@ -17,7 +17,7 @@ flags.define("tokenizer-dir", "", "default $NANOCHAT_BASE_DIR/tokenizer")
 flags.define("max-per-task", int: BaseEval.Options().maxPerTask, "examples per CORE task (-1 = all)", min: 1, also: ["-1"])
 flags.define("device-batch-size", int: BaseEval.Options().deviceBatchSize, "rows per forward for bits per byte", min: 1, max: 1 << 16)
 flags.define("split-tokens", int: BaseEval.Options().splitTokens, "tokens per split for bits per byte (rounded down to a multiple of B·T·ranks)", min: 1)
-flags.define("bundle-dir", "", "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle)")
+flags.define("bundle-dir", "", "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle, else the subset in data/core)")
 flags.define("data-dir", "", "pretraining shards for bits per byte (default $NANOCHAT_BASE_DIR/base_data)")
 flags.define("threads", int: 0, "threads (0 = all cores, divided among the ranks of this node)", min: 0, max: 4096)
 flags.define("device-type", "", "accepted for nanochat compatibility; always CPU", choices: ["", "cpu"])
@@ -52,7 +52,10 @@ runMain {
         // nanochat's base_eval fetches eval_bundle.zip when eval_bundle/ is missing (rank 0; the others wait)
         if dist.isMaster, let why = EvalBundleDownload.fetch(into: o.bundleDir) { print0("eval_bundle.zip not available: \(why)") }
         dist.barrier()
-        // offline: the bundled CORE subset is the fallback (below, when core.yaml is still missing)
+        // offline: the CORE subset bundled in data/core, said on one line
+        let (dir, note) = BaseEval.defaultBundleDir(evalBundle: o.bundleDir)
+        o.bundleDir = dir
+        if let n = note { print0(n) }
     }
     if o.modes.contains("core") && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) && !flags.isSet("eval") {
         print0("No CORE task bundle at \(o.bundleDir) (core.yaml missing): skipping CORE; pass --bundle-dir=DIR to run it")

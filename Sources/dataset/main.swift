@@ -19,9 +19,6 @@ runMain {
     flags.define("eval-bundle-url", EvalBundleDownload.url, "--eval-bundle: URL of eval_bundle.zip (default $NANOCHAT_EVAL_BUNDLE_URL or nanochat's)")
     flags.define("generate", bool: false, "write the synthetic corpus of templated sentences (for tests) instead of downloading")
     flags.define("retry-base", double: 2, "seconds before the first retry (doubles each attempt)", min: 0, max: 3600)
-    flags.define("bench", bool: false, "benchmark instead: read every shard of --data-dir, then run the loader (dev/data/bench.sh)")
-    flags.define("tokenizer", "", "--bench: tokenizer.tiktoken file or tokenizer directory (default $NANOCHAT_BASE_DIR/tokenizer)")
-    flags.define("batches", int: 20, "--bench: loader batches of B=32, T=2048", min: 2, max: 1 << 30)
     try flags.parse()
 
     var http = HTTPDownload()
@@ -45,10 +42,6 @@ runMain {
         return
     }
     let dir = flags.string("data-dir")
-    if try flags.bool("bench") {
-        try bench(dir: dir, tokenizer: flags.optionalString("tokenizer") ?? Paths.tokenizerDir, batches: try flags.int("batches"))
-        return
-    }
     try Paths.ensureDir(dir)
     let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
     let hasShards = names.contains { !$0.hasPrefix(".") && DocumentSource.isShardName($0) }
@@ -84,31 +77,4 @@ runMain {
     print0("downloading \(ids.count) shards (\(ids.count - 1) train + val shard \(ShardDownloader.maxShard)) to \(dir) with \(dl.workers) workers")
     let s = try dl.download(ids)
     print0(String(format: "done: %d downloaded, %d already present, %.1f MB in %.1f s", s.downloaded, s.skipped, Double(s.bytes) / 1e6, s.seconds))
-}
-
-/// Read speed of every shard (all row groups, text column) and loader throughput (B=32, T=2048).
-func bench(dir: String, tokenizer: String, batches: Int) throws {
-    let src = try DocumentSource(path: dir)
-    var t0 = now(), bytes = 0, docs = 0
-    for f in src.files where f.hasSuffix(".parquet") {
-        let pf = try ParquetFile(path: f)
-        for i in 0..<pf.numRowGroups { for t in try pf.readTexts(rowGroup: i).texts { bytes += t.utf8.count; docs += 1 } }
-    }
-    let dt = now() - t0
-    let disk = src.files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
-    print0(String(format: "parquet read: %d files, %@ docs, %.1f MB text (%.1f MB on disk) in %.2f s = %.1f MB/s of text",
-                  src.files.count, commas(docs), Double(bytes) / 1e6, Double(disk) / 1e6, dt, Double(bytes) / 1e6 / dt))
-    let tok: Tokenizer = tokenizer.hasSuffix(".tiktoken") ? try Tokenizer.load(tiktokenFile: tokenizer) : try Tokenizer.load(directory: tokenizer)
-    let (B, T) = (32, 2048)
-    t0 = now()
-    let loader = try DataLoader(tokenizer: tok, source: src, B: B, T: T, split: "train")
-    _ = try loader.next()
-    let first = now() - t0
-    t0 = now()
-    for _ in 1..<max(2, batches) { _ = try loader.next() }
-    let steady = now() - t0
-    let n = max(2, batches) - 1
-    print0(String(format: "loader (B=%d, T=%d, %d threads, vocab %d): first batch %.2f s (buffer fill), then %.1f ms/batch = %@ tokens/s; %.1f%% of tokens cropped",
-                  B, T, Threads.count, tok.vocabSize, first, steady / Double(n) * 1000, commas(Int(Double(n * B * T) / steady)),
-                  100 * Double(loader.croppedTokens) / Double(loader.croppedTokens + loader.batches * B * (T + 1))))
 }

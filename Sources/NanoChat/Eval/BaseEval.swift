@@ -41,6 +41,17 @@ public enum BaseEval {
         public var text: (bpb: Double, tokens: Int)? = nil
     }
 
+    /// The CORE bundle when no --bundle-dir is given: nanochat's `$NANOCHAT_BASE_DIR/eval_bundle`, else the
+    /// subset shipped in data/core (nanochat's layout, the tasks whose licenses allow it), with the one line
+    /// that says so; `evalBundle` when neither has a core.yaml (base_eval then skips CORE with its own line).
+    public static func defaultBundleDir(evalBundle: String = Paths.evalBundleDir,
+                                        bundled: String? = BundledCore.sourceDir()) -> (dir: String, note: String?) {
+        if Paths.exists(Paths.join(evalBundle, "core.yaml")) { return (evalBundle, nil) }
+        guard let b = bundled else { return (evalBundle, nil) }
+        return (b, "NOTE: no CORE bundle at \(evalBundle) — using the subset bundled in \(b) (up to 100 rows per task, "
+                 + "the tasks whose licenses allow shipping them; see its README.md). nanochat's eval_bundle.zip unpacked there is used when present.")
+    }
+
     /// The tokenizer of a directory: `tokenizer.tiktoken` + `tokenizer_config.json` as tok_train writes them,
     /// or a bare `tokenizer.tiktoken` (nanochat's split pattern and special tokens assumed).
     public static func loadTokenizer(directory: String) throws -> Tokenizer {

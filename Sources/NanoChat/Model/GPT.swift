@@ -18,6 +18,10 @@ public final class GPT: LanguageModel {
     /// ∂(mean loss)/∂lm_head from the last training forward (the fused head computes it there).
     var lmHeadGrad: FlatBuffer?
     var lastB = 0, lastT = 0, lastTrained = false
+    /// Laps of the training forward/backward by kind of work (nil: not timed). TrainStep sets it.
+    public var timers: PhaseTimers?
+    /// Logits per lm-head chunk (rows = budget / V, 16...1024): a benchmark knob, per model.
+    public var headChunkBudget = defaultHeadChunkBudget { didSet { acts = nil } }
 
     struct LayerParams { let q, k, v, proj, fc, mproj: Int; let veGate, ve: Int? }
     let lp: [LayerParams]
@@ -49,14 +53,16 @@ public final class GPT: LanguageModel {
     /// Zeroes the gradient buffer (in parallel: at d4 it is ~150 MB, mostly the embedding tables).
     public func zeroGrad() {
         let p = grads.ptr, n = grads.count
+        timers?.start()
         Threads.parallelFor(n, minChunk: 1 << 20) { r in (p + r.lowerBound).update(repeating: 0, count: r.count) }
+        timers?.lap(.zeroGrad)
     }
 
     /// Activation buffers for at least N rows (grow-only).
     func activations(rows N: Int) -> Activations {
         if let a = acts, a.capacity >= N { return a }
         acts = nil   // free the old set before allocating the bigger one
-        let a = Activations(config: config, rows: N)
+        let a = Activations(config: config, rows: N, headChunkBudget: headChunkBudget)
         acts = a
         return a
     }
@@ -74,6 +80,8 @@ public final class GPT: LanguageModel {
         a.idx.update(from: inputs, count: N)
         let P = params.ptr
         lastB = B; lastT = T; lastTrained = false
+        let tm = timers
+        tm?.start()
 
         embeddingForward(a.emb, a.idx, P + oWte, N, C)
         rmsnormForward(a.xe, a.rstdE, a.emb, N, C)
@@ -86,9 +94,11 @@ public final class GPT: LanguageModel {
                 residualMixForward(a.xa, a.res[l], a.x0, P[oResid + l], P[oX0 + l], N * C)
                 // attention
                 rmsnormForward(a.xn1[l], a.rstd1[l], a.xa, N, C)
+                tm?.lap(.fwdElementwise)
                 linearForward(a.q[l], a.xn1[l], P + w.q, N, C, H * D)
                 linearForward(a.k[l], a.xn1[l], P + w.k, N, C, Hkv * D)
                 linearForward(a.v[l], a.xn1[l], P + w.v, N, C, Hkv * D)
+                tm?.lap(.fwdLinear)
                 if let g = w.veGate, let ve = w.ve {
                     valueEmbedForward(a.v[l], a.gate[l], a.xn1[l], P + g, P + ve, a.idx, N, Hkv, D, C)
                 }
@@ -96,14 +106,21 @@ public final class GPT: LanguageModel {
                 rotaryForward(a.k[l], N, Hkv, D, T, cosT, sinT)
                 rmsnormForward(a.q[l], a.rstdq[l], a.q[l], N * H, D, gain: 1.2)
                 rmsnormForward(a.k[l], a.rstdk[l], a.k[l], N * Hkv, D, gain: 1.2)
+                tm?.lap(.fwdElementwise)
                 attentionForward(a.y[l], a.lse[l], a.q[l], a.k[l], a.v[l], B, T, H, Hkv, D, left: windows[l], scratch: a.attnS)
+                tm?.lap(.fwdAttention)
                 linearForward(a.tmp, a.y[l], P + w.proj, N, H * D, C)
+                tm?.lap(.fwdLinear)
                 addScaled(a.xa, a.xa, 1, a.tmp, N * C)
                 // MLP
                 rmsnormForward(a.xn2[l], a.rstd2[l], a.xa, N, C)
+                tm?.lap(.fwdElementwise)
                 linearForward(a.h[l], a.xn2[l], P + w.fc, N, C, 4 * C)
+                tm?.lap(.fwdLinear)
                 relu2Forward(a.act, a.h[l], N * 4 * C)
+                tm?.lap(.fwdElementwise)
                 linearForward(a.tmp, a.act, P + w.mproj, N, 4 * C, C)
+                tm?.lap(.fwdLinear)
                 addScaled(a.res[l + 1], a.xa, 1, a.tmp, N * C)
             }
         }
@@ -111,6 +128,7 @@ public final class GPT: LanguageModel {
         // backout: subtract a fraction of the output of block L//2, then the final norm
         addScaled(a.xa, a.res[L], -P[oBackoutL], a.res[L / 2 + 1], N * C)
         rmsnormForward(a.xnf, a.rstdf, a.xa, N, C)
+        tm?.lap(.fwdElementwise)
         return a
     }
 
@@ -124,6 +142,7 @@ public final class GPT: LanguageModel {
         precondition(tokenWeights.map { $0.count >= B * T } ?? true, "GPT.forward: tokenWeights shorter than B·T")
         let a = forwardTrunk(inputs.baseAddress!, B: B, T: T)
         let N = B * T, C = config.nEmbd
+        timers?.start()
         var count = 0
         for n in 0..<N where targets[n] >= 0 { count += 1 }
         if lmHeadGrad == nil { lmHeadGrad = FlatBuffer(count: config.paddedVocab * C) }
@@ -135,6 +154,7 @@ public final class GPT: LanguageModel {
         lmHeadForward(out, a.xnf, params.ptr + oLm, targets.baseAddress!, N, C, config.vocabSize,
                       chunk: a.headChunk, rows: a.headRows,
                       scratch: a.headScratch, workers: a.headWorkers)
+        timers?.lap(.fwdHead)
         lastTrained = true
         var sum = 0.0
         if let w = tokenWeights {
@@ -158,9 +178,12 @@ public final class GPT: LanguageModel {
         let a = acts!, c = config, B = lastB, T = lastT, N = B * T
         let C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, L = c.nLayer
         let P = params.ptr, G = grads.ptr
+        let tm = timers
+        tm?.start()
         // head (already differentiated in the forward)
         vaxpyParallel(G + oLm, lossScale, lmHeadGrad!.ptr, c.paddedVocab * C)
         if lossScale != 1 { vscale(a.dxnf, lossScale, N * C) }
+        tm?.lap(.bwdHead)
         // final norm and backout
         a.dxf.update(repeating: 0, count: N * C)
         rmsnormBackward(a.dxf, a.dxnf, a.xnf, a.rstdf, N, C)
@@ -176,26 +199,35 @@ public final class GPT: LanguageModel {
                 if l + 1 == bo { vaxpyParallel(a.dres, -bl, a.dxf, N * C) }
                 // MLP: res[l+1] = xm + mproj(relu²(fc(xn2)))
                 relu2Forward(a.act, a.h[l], N * 4 * C)
+                tm?.lap(.bwdElementwise)
                 linearBackward(a.act, G + w.mproj, a.dres, a.act, P + w.mproj, N, 4 * C, C, accumulateInput: false)
+                tm?.lap(.bwdLinear)
                 relu2Backward(a.act, a.h[l], N * 4 * C)
+                tm?.lap(.bwdElementwise)
                 linearBackward(a.dxn, G + w.fc, a.act, a.xn2[l], P + w.fc, N, C, 4 * C, accumulateInput: false)
+                tm?.lap(.bwdLinear)
                 rmsnormBackward(a.dres, a.dxn, a.xn2[l], a.rstd2[l], N, C)
+                tm?.lap(.bwdElementwise)
                 // attention: xm = xa + proj(attn(norm(xa)))
                 linearBackward(a.dy, G + w.proj, a.dres, a.y[l], P + w.proj, N, H * D, C, accumulateInput: false)
+                tm?.lap(.bwdLinear)
                 a.dq.update(repeating: 0, count: N * H * D)
                 a.dk.update(repeating: 0, count: N * Hkv * D)
                 a.dv.update(repeating: 0, count: N * Hkv * D)
                 attentionBackward(a.dq, a.dk, a.dv, a.dy, a.q[l], a.k[l], a.v[l], a.y[l], a.lse[l], B, T, H, Hkv, D,
                                   left: windows[l], scratch: a.attnS, a.attnDP)
+                tm?.lap(.bwdAttention)
                 a.dqr.update(repeating: 0, count: N * H * D)
                 a.dkr.update(repeating: 0, count: N * Hkv * D)
                 rmsnormBackward(a.dqr, a.dq, a.q[l], a.rstdq[l], N * H, D, gain: 1.2)
                 rmsnormBackward(a.dkr, a.dk, a.k[l], a.rstdk[l], N * Hkv, D, gain: 1.2)
                 rotaryBackward(a.dqr, N, H, D, T, cosT, sinT)
                 rotaryBackward(a.dkr, N, Hkv, D, T, cosT, sinT)
+                tm?.lap(.bwdElementwise)
                 linearBackward(a.dxn, G + w.q, a.dqr, a.xn1[l], P + w.q, N, C, H * D, accumulateInput: false)
                 linearBackward(a.dxn, G + w.k, a.dkr, a.xn1[l], P + w.k, N, C, Hkv * D)
                 linearBackward(a.dxn, G + w.v, a.dv, a.xn1[l], P + w.v, N, C, Hkv * D)
+                tm?.lap(.bwdLinear)
                 if let g = w.veGate, let ve = w.ve {
                     valueEmbedBackward(a.dxn, G + g, G + ve, a.dv, a.gate[l], a.xn1[l], P + g, P + ve, a.idx, N, Hkv, D, C,
                                        scratch: a.gateScratch)
@@ -214,6 +246,7 @@ public final class GPT: LanguageModel {
         a.emb.update(repeating: 0, count: N * C)
         rmsnormBackward(a.emb, a.dxn, a.xe, a.rstdE, N, C)
         embeddingBackward(G + oWte, a.emb, a.idx, N, C)
+        tm?.lap(.bwdElementwise)
     }
 }
 

@@ -43,6 +43,8 @@ public final class MuonAdamW {
     /// false: group by group (AdamW slices in parallel; a Muon group's matrices in parallel when K ≥
     /// threads, else one at a time with multi-threaded BLAS). Kept for benchmarking.
     public var pooled = true
+    /// Laps of collectives, AdamW and Muon (nil: not timed). TrainStep sets it.
+    public var timers: PhaseTimers?
 
     /// One AdamW tensor: the rows this rank owns (all of them when replicated) and where its moments and
     /// (when ranks communicate) its reduced gradient rows live.
@@ -194,12 +196,18 @@ public final class MuonAdamW {
                      "optimizer built for rank \(rank) of \(worldSize), stepped by rank \(dist.rank) of \(dist.worldSize)")
         stepCount += 1
         var shard: FlatBuffer? = nil
+        timers?.start()
         if dist.communicates {
             shard = reduceGradients(grads, dist: dist)
+            timers?.lap(.collectives)
         }
         let source = GradSource(full: grads.ptr, shard: shard?.ptr)
         if pooled { runPooled(params: params, grads: source) } else { runByGroup(params: params, grads: source) }
-        if dist.communicates { gatherParams(params, dist: dist) }
+        if dist.communicates {
+            timers?.start()
+            gatherParams(params, dist: dist)
+            timers?.lap(.collectives)
+        }
     }
 
     /// Phase 1: sums of the gradients over ranks, each rank receiving its owned parts in the shard buffer.

@@ -121,11 +121,12 @@ public final class SFTTrainer {
         }
 
         // Data: the mixtures, and the packing loader (exact state on resume)
-        let sftData = o.sftDataDir
-        let defaults = MixtureSpec.defaults(sftDataDir: sftData, mmluEpochs: o.mmluEpochs, gsm8kEpochs: o.gsm8kEpochs)
-        let trainEntries = try o.mixture.map { try MixtureSpec.parse($0, flag: "mixture") } ?? defaults.train
-        guard !trainEntries.isEmpty else { throw NanoChatError(MixtureSpec.missingDataMessage(sftDataDir: sftData)) }
-        let valEntries = try o.valMixture.map { try MixtureSpec.parse($0, flag: "val-mixture") } ?? (o.mixture == nil ? defaults.val : [])
+        // rank 0 decompresses the bundled mixture (when that is the one) before the others read it
+        let first = dist.rank == 0 ? try SFTMixtures.resolve(o) : nil
+        dist.barrier()
+        let data = try first ?? SFTMixtures.resolve(o, install: false)
+        data.notes.forEach { print0($0) }
+        let (trainEntries, valEntries) = (data.train, data.val)
         train = try MixtureSpec.mixture(trainEntries)
         val = valEntries.isEmpty ? nil : try MixtureSpec.mixture(valEntries)
         print0("Training mixture: \(commas(train.count)) rows (\(trainEntries.map(\.description).joined(separator: ", ")))")

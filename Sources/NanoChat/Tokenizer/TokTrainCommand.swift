@@ -14,7 +14,6 @@ public enum TokTrainCommand {
         f.define("threads", int: 0, "threads (0 = all cores)", min: 0, max: 4096)
         f.define("eval", bool: false, "do not train: print bytes/token of the tokenizer in --output-dir on built-in texts and the val split")
         f.define("overwrite", bool: false, "replace an existing tokenizer in --output-dir even when the new one is smaller")
-        f.define("bench-encode", bool: false, "with --eval: also time encoding of the --input documents (1 thread and all threads)")
         return f
     }
 
@@ -30,7 +29,6 @@ public enum TokTrainCommand {
             let tok = try Tokenizer.load(directory: outDir)
             print0("tokenizer: \(outDir) (vocab \(commas(tok.vocabSize)))")
             try evaluate(tok, dataDir: inputs == nil ? dataDir : nil, inputs: inputs)
-            if try f.bool("bench-encode"), let inputs = inputs { try benchEncode(tok, inputs) }
             return
         }
         try train(maxChars: try f.int("max-chars"), docCap: try f.int("doc-cap"), vocabSize: try f.int("vocab-size"),
@@ -132,29 +130,6 @@ public enum TokTrainCommand {
         guard let data = FileManager.default.contents(atPath: Paths.join(dir, Tokenizer.ranksFileName)) else { return nil }
         let lines = data.split(separator: UInt8(ascii: "\n")).filter { !$0.isEmpty }.count
         return lines > 0 ? lines + Tokenizer.specialTokens.count : nil
-    }
-
-    /// Encoding throughput on every document of the files: one thread (encodeOrdinary per document), then
-    /// the batch encoder on all threads; best of 3 runs each.
-    static func benchEncode(_ tok: Tokenizer, _ inputs: [String]) throws {
-        var docs: [String] = []
-        for f in inputs { docs += try DocumentSource.readAll(f) }
-        let bytes = Double(docs.reduce(0) { $0 + $1.utf8.count })
-        var tokens = 0
-        var best1 = Double.infinity, bestN = Double.infinity
-        for _ in 0..<3 {
-            var t = now()
-            tokens = 0
-            for d in docs { tokens += tok.encodeOrdinary(d).count }
-            best1 = min(best1, now() - t)
-            t = now()
-            let ids = tok.encodeOrdinaryBatch(docs, threads: Threads.count)
-            bestN = min(bestN, now() - t)
-            precondition(ids.reduce(0) { $0 + $1.count } == tokens)
-        }
-        print0("encode: \(commas(docs.count)) docs, \(commas(Int(bytes))) bytes, \(commas(tokens)) tokens")
-        print0(String(format: "encode_1thread_MBps %.2f", bytes / 1e6 / best1))
-        print0(String(format: "encode_batch_MBps %.2f (threads %d)", bytes / 1e6 / bestN, Threads.count))
     }
 
     static func pad(_ s: String, _ w: Int, left: Bool = false) -> String {

@@ -85,11 +85,15 @@ public final class TrainStep {
     /// Named in errors: the program ("base_train", "chat_sft") and where the last good checkpoint is.
     public let program: String
     public let checkpointDir: String
+    /// Wall time of each step by kind of work (model, optimizer and data laps); dev/bench.sh prints it.
+    public let timers = PhaseTimers()
 
     public init(program: String, model: GPT, optimizer: MuonAdamW, dist: Distributed, B: Int, T: Int,
                 gradAccumSteps: Int, checkpointDir: String) {
         self.program = program; self.model = model; self.optimizer = optimizer; self.dist = dist
         self.B = B; self.T = T; self.gradAccumSteps = gradAccumSteps; self.checkpointDir = checkpointDir
+        model.timers = timers
+        optimizer.timers = timers
     }
 
     /// Tokens processed per step over all ranks (padding and ignored targets included), for tok/sec and MFU.
@@ -98,6 +102,7 @@ public final class TrainStep {
     /// Runs step `step`: micro-batches from `source`, settings from `schedule`.
     public func run(step: Int, source: MicroBatchSource, schedule: TrainSchedule) throws -> StepResult {
         let t0 = now()
+        timers.beginStep()
         var result = try accumulateGradients(step: step, source: source)
         result.settings = schedule.settings(step: step)
         optimizer.setSchedule(lrMultiplier: result.settings.lrMultiplier, muonMomentum: result.settings.muonMomentum,
@@ -105,9 +110,12 @@ public final class TrainStep {
         optimizer.step(params: model.params, grads: model.grads, dist: dist)
         // the logged loss is the mean over the ranks that had one (every rank joins the reduction)
         var lossSum = [Double(result.loss ?? 0), result.loss == nil ? 0 : 1]
+        timers.start()
         lossSum.withUnsafeMutableBufferPointer { dist.allReduceSum($0) }
+        timers.lap(.collectives)
         result.loss = lossSum[1] > 0 ? Float(lossSum[0] / lossSum[1]) : nil
         result.dt = now() - t0
+        timers.endStep()
         return result
     }
 
@@ -118,7 +126,9 @@ public final class TrainStep {
         var last: Float? = nil
         var sum = 0.0, valid = 0
         for _ in 0..<gradAccumSteps {
+            timers.start()
             let batch = try source.nextMicroBatch()
+            timers.lap(.data)
             guard batch.inputs.count == B * T, batch.targets.count == B * T else {
                 throw NanoChatError("\(program): micro-batch of \(batch.inputs.count) inputs / \(batch.targets.count) targets, expected B·T = \(B)·\(T)")
             }

@@ -120,8 +120,9 @@ public final class TrainingLoop {
     public func run(source: MicroBatchSource, schedule: TrainSchedule, hooks: TrainingHooks, stopAfter: Int? = nil) throws {
         if dist.rank == 0 {
             log = try TrainLogWriter(directory: checkpointDir, firstStep: state.step)
-            peakGFLOPS = BLAS.measurePeakGFLOPS()
-            print0(String(format: "Measured fp32 sgemm peak: %.1f GFLOP/s (%d threads) — MFU denominator", peakGFLOPS, Threads.count))
+            let peak = PeakFLOPS.estimate(cores: Threads.count)
+            peakGFLOPS = peak.gflops
+            print0("MFU denominator (fp32 peak per rank): \(peak.description)")
         }
         let startStep = state.step
         var stepsRun = 0
@@ -181,7 +182,7 @@ public final class TrainingLoop {
         }
     }
 
-    /// nanochat's step line, with fp32 MFU against the measured sgemm peak; the same numbers go to train_log.jsonl.
+    /// nanochat's step line, with fp32 MFU against the CPU's FMA limit (PeakFLOPS); the same numbers go to train_log.jsonl.
     func logStep(_ r: StepResult, evals: StepEvals, position: String) throws {
         let step = state.step, N = numIterations
         losses.append(r.loss ?? .nan)

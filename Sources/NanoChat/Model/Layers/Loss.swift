@@ -23,8 +23,8 @@ struct HeadOutputs {
 
 /// Rows per chunk: at most ~32M logits (128 MB at V = 32768: 1024 rows). Bigger chunks mean fewer
 /// re-packings of W inside the GEMMs and fewer read-modify-write passes over dW.
-nonisolated(unsafe) var headChunkBudget = 32 << 20
-func headChunkRows(V: Int) -> Int { max(16, min(1024, headChunkBudget / max(1, V))) }
+let defaultHeadChunkBudget = 32 << 20
+func headChunkRows(V: Int, budget: Int = defaultHeadChunkBudget) -> Int { max(16, min(1024, budget / max(1, V))) }
 
 /// x: [N, C] final-normed activations; W: [Vp, C]; targets: [N] (or nil: no loss); chunk: R·V floats;
 /// scratch: `workers`·V floats (one softmax row per worker thread).
