@@ -15,7 +15,7 @@ FLOORS = {
     "Model": 3, "Tokenizer": 3,
     "Optim": 4, "Data": 4, "Checkpoint": 4,
     "Engine": 5, "Eval": 5, "Tasks": 5, "Chat": 5,
-    "Train": 6, "SFT": 6, "ChatEval": 6, "Server": 6, "Report": 6,
+    "Train": 6, "SFT": 6, "ChatEval": 6, "Server": 6, "Report": 6, "RL": 6,
 }
 ROOT = "Sources/NanoChat"
 

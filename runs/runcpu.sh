@@ -4,7 +4,7 @@
 # nanochat's shards when downloadable, else the books of data/gutenberg; CORE on $NANOCHAT_BASE_DIR/eval_bundle,
 # else the subset in data/core; chat_sft on $NANOCHAT_BASE_DIR/sft_data (`dataset --sft`), else data/sft.
 # Env: NANOCHAT_BASE_DIR (default ~/.cache/nanochat), DEPTH (4), STEPS (200), SFT_STEPS (150), NPROC (1: >1 runs
-# under mpirun); smaller runs (runs/newcomer_check.sh): VOCAB_SIZE (32768), TOK_MAX_CHARS (2000000000),
+# under mpirun); RL_STEPS (0: no chat_rl stage); smaller runs (runs/newcomer_check.sh): VOCAB_SIZE (32768), TOK_MAX_CHARS (2000000000),
 # EVAL_MAX_PER_TASK (5), EVAL_SPLIT_TOKENS (16384), SHARD_URL (dataset --base-url), SETUP=0 and BIN=DIR (use a build
 # made elsewhere instead of runs/setup.sh).
 set -euo pipefail
@@ -48,6 +48,14 @@ $LAUNCH $BIN/chat_sft --overwrite --model-tag="d$DEPTH" --num-iterations="$SFT_S
     --total-batch-size=$((4096 * NPROC)) --eval-every=50 --eval-tokens=65536
 echo "chat model: $NANOCHAT_BASE_DIR/chatsft_checkpoints/d$DEPTH (chat_sft checkpoint, step $SFT_STEPS)"
 stage "chat_sft"
+# 5b. optional: RL on GSM8K (nanochat's chat_rl) for RL_STEPS steps; RL_STEPS=0 (the default) skips it
+RL_STEPS="${RL_STEPS:-0}"
+if [ "$RL_STEPS" -gt 0 ]; then
+    RL_DATA=(); [ -d "$NANOCHAT_BASE_DIR/sft_data/gsm8k" ] || RL_DATA=(--train-data=../shared/data/sft/gsm8k_train.jsonl
+        --test-data=../shared/data/sft/gsm8k_test.jsonl)
+    $LAUNCH $BIN/chat_rl --model-tag="d$DEPTH" --num-iterations="$RL_STEPS" "${RL_DATA[@]}"
+    stage "chat_rl"
+fi
 # 6. the report: machine, runs, final numbers, loss and val bpb plots
 $BIN/report
 echo "report: $NANOCHAT_BASE_DIR/report/report.md (plots: $NANOCHAT_BASE_DIR/report/*.svg)"

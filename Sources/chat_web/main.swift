@@ -4,8 +4,8 @@ import NanoChat
 // chat_web: a ChatGPT-like page and a streaming completion API for a chat model, served on 127.0.0.1
 // (nanochat's scripts/chat_web.py, on our own HTTP/1.1 server). Open http://127.0.0.1:8000/.
 let flags = Flags(program: "chat_web", summary: "Serve a chat page and a streaming /chat/completions API for a model.")
-flags.define("source", "sft", "which checkpoints: sft (chatsft_checkpoints) or base (base_checkpoints)", short: "i",
-             choices: ["sft", "base"])
+flags.define("source", "sft", "which checkpoints: sft (chatsft_checkpoints), rl (chatrl_checkpoints) or base (base_checkpoints)", short: "i",
+             choices: ["sft", "rl", "base"])
 flags.define("model-tag", "", "checkpoint directory (default: the largest d<N>)", short: "g")
 flags.define("step", int: nil, "checkpoint step (default: the last)", min: 0, short: "s")
 flags.define("temperature", double: 0.8, "default sampling temperature of a request", min: 0, max: 2, short: "t")

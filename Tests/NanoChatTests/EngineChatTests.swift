@@ -42,6 +42,23 @@ final class EngineChatTests: XCTestCase {
         XCTAssertEqual(session.turns[0].last, tok.specialId("<|assistant_end|>"))
     }
 
+    /// nanochat's chat_cli samples every answer with seed 42 (its Engine's default); `--seed S` gives S, S+1, ...
+    func testAnswerSeedsAreNanochatsUnlessGiven() throws {
+        XCTAssertEqual((0..<3).map { ChatSession.answerSeed($0, flag: nil) }, [42, 42, 42])
+        XCTAssertEqual((0..<3).map { ChatSession.answerSeed($0, flag: 7) }, [7, 8, 9])
+        // the same question in two fresh sessions, as the first and the third answer: the same sampled text
+        let (m, tok) = try chatSetup(sequenceLen: 64)
+        var replies: [String] = []
+        for k in [0, 2] {
+            let session = try ChatSession(engine: Engine(model: m, tokenizer: tok), tokenizer: tok)
+            var text = ""
+            _ = try session.reply(to: "hi there", maxTokens: 12, temperature: 1.0, topK: 50,
+                              seed: ChatSession.answerSeed(k, flag: nil)) { text += $0; return true }
+            replies.append(text)
+        }
+        XCTAssertEqual(replies[0], replies[1])
+    }
+
     func testTextStreamNeverSplitsACharacter() {
         let text = "naïve café 你好 🙂 ok"
         let bytes = Array(text.utf8)

@@ -18,6 +18,7 @@ public enum Paths {
     }
     public static var baseCheckpointsDir: String { join(baseDir, "base_checkpoints") }
     public static var sftCheckpointsDir: String { join(baseDir, "chatsft_checkpoints") }
+    public static var rlCheckpointsDir: String { join(baseDir, "chatrl_checkpoints") }
     public static var evalBundleDir: String { join(baseDir, "eval_bundle") }
     public static var baseEvalDir: String { join(baseDir, "base_eval") }
 

@@ -45,6 +45,13 @@ public final class ChatSession {
     /// Answers `message`: streams text pieces to `onText` (return false to stop, e.g. Ctrl-C) and records
     /// the turn. Returns the reply's text.
     @discardableResult
+    /// The sampling seed of answer `k` (0-based): nanochat's chat_cli passes no seed, so its Engine samples
+    /// every answer with 42; a `--seed S` gives S, S+1, ... so repeated questions can get different answers.
+    public static func answerSeed(_ k: Int, flag: Int?) -> UInt64 {
+        guard let flag else { return 42 }
+        return UInt64(flag) &+ UInt64(k)
+    }
+
     public func reply(to message: String, maxTokens: Int, temperature: Double, topK: Int?, seed: UInt64,
                       onText: @escaping (String) -> Bool) throws -> String {
         try reply(to: message, maxTokens: maxTokens, sampling: SamplingOptions(temperature: temperature, topK: topK), seed: seed, onText: onText)

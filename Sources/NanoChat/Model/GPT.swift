@@ -134,8 +134,12 @@ public final class GPT: LanguageModel {
 
     /// Training forward: mean cross-entropy over targets ≠ −1. Keeps what backward needs, and (fused head)
     /// already holds ∂loss/∂(final activations) and ∂loss/∂lm_head.
-    public func forward(inputs: UnsafeBufferPointer<Int32>, targets: UnsafeBufferPointer<Int32>, B: Int, T: Int) -> Float {
+    /// With `tokenWeights` ([B·T]) the loss is instead Σ w[n]·CE[n] over targets ≠ −1 and backward differentiates
+    /// that (nanochat's chat_rl: `loss_reduction='none'` times the advantages, summed and normalised by the caller).
+    public func forward(inputs: UnsafeBufferPointer<Int32>, targets: UnsafeBufferPointer<Int32>, B: Int, T: Int,
+                        tokenWeights: UnsafeBufferPointer<Float>? = nil) -> Float {
         precondition(inputs.count >= B * T && targets.count >= B * T, "GPT.forward: inputs/targets shorter than B·T")
+        precondition(tokenWeights.map { $0.count >= B * T } ?? true, "GPT.forward: tokenWeights shorter than B·T")
         let a = forwardTrunk(inputs.baseAddress!, B: B, T: T)
         let N = B * T, C = config.nEmbd
         timers?.start()
@@ -145,13 +149,18 @@ public final class GPT: LanguageModel {
         let dW = lmHeadGrad!   // rows ≥ V stay zero forever; rows < V are overwritten by the first chunk
         var out = HeadOutputs()
         out.losses = a.losses; out.dx = a.dxnf; out.dW = dW.ptr; out.accumulateW = false
-        out.scale = count > 0 ? 1 / Float(count) : 0
+        out.scale = tokenWeights != nil ? 1 : count > 0 ? 1 / Float(count) : 0
+        out.rowWeights = tokenWeights?.baseAddress.map { UnsafePointer($0) }
         lmHeadForward(out, a.xnf, params.ptr + oLm, targets.baseAddress!, N, C, config.vocabSize,
                       chunk: a.headChunk, rows: a.headRows,
                       scratch: a.headScratch, workers: a.headWorkers)
         timers?.lap(.fwdHead)
         lastTrained = true
         var sum = 0.0
+        if let w = tokenWeights {
+            for n in 0..<N { sum += Double(w[n]) * Double(a.losses[n]) }
+            return Float(sum)
+        }
         for n in 0..<N { sum += Double(a.losses[n]) }
         return Float(sum / Double(count))   // NaN when every target is ignored, like torch
     }

@@ -18,6 +18,7 @@ public final class Tokenizer: TextTokenizer, @unchecked Sendable {
                                        "<|output_start|>", "<|output_end|>"]
 
     public let pattern: String
+    public let split: SplitPattern
     /// ranks[id] = the bytes of token id
     public let mergeableRanks: [[UInt8]]
     public let vocabSize: Int
@@ -31,12 +32,12 @@ public final class Tokenizer: TextTokenizer, @unchecked Sendable {
     private var pool: [EncodeState] = []
 
     /// `mergeableRanks[id]` = bytes of token id. Byte strings must be unique and include all 256 single bytes
-    /// (`load` checks this and reports a one-line error; here it is a precondition). Only nanochat's pattern
-    /// is implemented.
-    public init(mergeableRanks: [[UInt8]], pattern: String = Tokenizer.splitPattern) {
-        precondition(pattern == Tokenizer.splitPattern, "Tokenizer: only nanochat's split pattern is implemented")
+    /// (`load` checks this and reports a one-line error; here it is a precondition). nanochat's pattern, or
+    /// GPT-2's / cl100k's for tok_eval's reference columns.
+    public init(mergeableRanks: [[UInt8]], split: SplitPattern = .nanochat) {
         if let problem = Tokenizer.validate(mergeableRanks) { preconditionFailure("Tokenizer: \(problem)") }
-        self.pattern = pattern
+        self.pattern = split.regex
+        self.split = split
         self.mergeableRanks = mergeableRanks
         let v = VocabIndex(mergeableRanks)
         vocab = v

@@ -55,7 +55,7 @@ extension Tokenizer {
     }
 
     /// A tiktoken ranks file; the special tokens are appended in order after the ranks.
-    public static func load(tiktokenFile path: String) throws -> Tokenizer {
+    public static func load(tiktokenFile path: String, split: SplitPattern = .nanochat) throws -> Tokenizer {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw NanoChatError(file: path, "cannot read file")
         }
@@ -81,7 +81,7 @@ extension Tokenizer {
         }
         let dense = ranks.map { $0! }
         if let problem = validate(dense) { throw NanoChatError(file: path, problem) }
-        return Tokenizer(mergeableRanks: dense)
+        return Tokenizer(mergeableRanks: dense, split: split)
     }
 
     /// Writes both files atomically (each write-then-rename).

@@ -15,6 +15,8 @@ struct HeadOutputs {
     var dx: UnsafeMutablePointer<Float>? = nil
     var dW: UnsafeMutablePointer<Float>? = nil
     var scale: Float = 1
+    /// [N] or nil: row n's gradient is scaled by scale·rowWeights[n] (chat_rl's advantage per token)
+    var rowWeights: UnsafePointer<Float>? = nil
     /// false: the first chunk overwrites dW rows < V (no separate zeroing pass)
     var accumulateW = true
 }
@@ -88,7 +90,7 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePoi
     guard train else { return }
     if tgt < 0 { row.update(repeating: 0, count: V); return }
     // dlogit = (softmax − onehot)·(1 − tanh²)·scale
-    let scale = out.scale, inv = F8(repeating: 1 / sum), sc8 = F8(repeating: scale), one = F8(repeating: 1)
+    let scale = out.scale * (out.rowWeights?[n] ?? 1), inv = F8(repeating: 1 / sum), sc8 = F8(repeating: scale), one = F8(repeating: 1)
     let zt = row[tgt]
     j = 0
     while j + 8 <= V {
