@@ -149,6 +149,7 @@ extension Distributed {
     }
     public func allReduceSum(_ x: Double) -> Double { scalar(x, .sum) }
     public func allReduceMax(_ x: Double) -> Double { scalar(x, .max) }
+    public func allReduceMean(_ x: Double) -> Double { scalar(x, .sum) / Double(worldSize) }
 
     enum ScalarOp { case sum, max }
     private func scalar(_ x: Double, _ op: ScalarOp) -> Double {
