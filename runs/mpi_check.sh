@@ -150,7 +150,9 @@ took=$((SECONDS - start))
 grep -m1 -i "rank 1.*signal 9\|killed" "$NANOCHAT_BASE_DIR/killed.log" >/dev/null || { cat "$NANOCHAT_BASE_DIR/killed.log"; fail "killed run: no message"; }
 echo "ok: killing rank 1 ended the job in $took s: $(grep -m1 -i "signal 9" "$NANOCHAT_BASE_DIR/killed.log" | sed 's/^ *//')"
 last=$(ls "$CK/killed" | sed -n 's/^meta_0*\([0-9][0-9]*\)\.json$/\1/p' | sort -n | tail -1)
-$MPIRUN -n 2 $BIN/base_train $MODEL --data-dir=$SAME --device-batch-size=2 --total-batch-size=256 --num-iterations=$((last + 1)) \
-    --model-tag=killed --resume-from-step=last | grep -q "^step $(printf %05d $last)" || fail "killed run: last checkpoint ($last) does not resume"
+# capture, then grep: `| grep -q` under pipefail fails when grep exits early and the trainer gets SIGPIPE
+out=$($MPIRUN -n 2 $BIN/base_train $MODEL --data-dir=$SAME --device-batch-size=2 --total-batch-size=256 --num-iterations=$((last + 1)) \
+    --model-tag=killed --resume-from-step=last 2>&1) || { echo "$out"; fail "killed run: resume from $last exited non-zero"; }
+grep -q "^step $(printf %05d $last)" <<<"$out" || { echo "$out"; fail "killed run: last checkpoint ($last) does not resume"; }
 echo "ok: the last checkpoint (step $last) resumes"
 echo "mpi_check: all passed"

@@ -30,8 +30,8 @@ echo "== chat_cli on it"
 ANSWER=$($BIN/chat_cli --source=base -p "Hello there" --max-tokens=8 --threads=1)
 [ -n "$ANSWER" ] || { echo "chat_cli -p printed nothing"; exit 1; }
 echo "chat_cli -p answered: $ANSWER"
-printf 'hi\nclear\nquit\n' | $BIN/chat_cli --source=base --max-tokens=4 --threads=1 | grep -q "Goodbye" \
-    || { echo "chat_cli did not leave on quit"; exit 1; }
+cli_out=$(printf 'hi\nclear\nquit\n' | $BIN/chat_cli --source=base --max-tokens=4 --threads=1)
+grep -q "Goodbye" <<<"$cli_out" || { echo "$cli_out"; echo "chat_cli did not leave on quit"; exit 1; }
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 READ_TIMEOUT=2
