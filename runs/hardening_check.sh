@@ -50,6 +50,11 @@ expect_error "--vocab-size=100"                tok_train --vocab-size=100
 expect_error "--doc-cap=0"                     tok_train --doc-cap=0
 expect_error "-n needs a value"                dataset -n
 expect_error "--num-workers=0"                 dataset -w 0
+expect_error "--step=x"                        base_eval --step=x
+expect_error "--top-p=0"                       chat_cli --top-p=0
+expect_error "--port=0"                        chat_web -p 0
+expect_error "--dtype=int8"                    chat_eval -d int8
+expect_error "unknown flag --nope"             report --nope
 
 # model sizes, files and tokenizers: a tiny tokenizer and a 1-step d2 checkpoint to point them at
 D="$NANOCHAT_BASE_DIR"
@@ -72,6 +77,11 @@ expect_error "meta_000001.json"                base_eval --checkpoints-dir="$D/a
 for i in $(seq 1 300); do echo "Completely different words $i: zebra xylophone quartz vex $((i * 13)) wizard jumbo."; echo; done > "$D/text/other.txt"
 $BIN/tok_train --input="$D/text/other.txt" --vocab-size=300 --output-dir="$D/tokenizer2" >/dev/null || { echo "FAIL: tok_train setup 2"; exit 1; }
 expect_error "different merges"                base_eval --tokenizer-dir="$D/tokenizer2" --eval=sample --threads=1
+# every tool that runs a checkpoint loads it through Checkpoint/ModelLoader: the chat tools refuse it too
+: > "$D/arc_easy.jsonl"
+expect_error "different merges"                chat_cli -i base --tokenizer-dir="$D/tokenizer2" -p "hi" --threads=1
+expect_error "different merges"                chat_web -i base --tokenizer-dir="$D/tokenizer2" --port=1 --threads=1
+expect_error "different merges"                chat_eval -i base --tokenizer-dir="$D/tokenizer2" -a ARC-Easy --data-dir="$D" --threads=1
 
 echo "hardening_check: $((cases - fails))/$cases cases ok"
 [ "$fails" -eq 0 ]

@@ -16,30 +16,19 @@ timeout 180 "$OUT/venv/bin/pip" install -q --timeout 20 --retries 1 openai >"$OU
 swift build -c release 2>&1 | tail -1
 BIN=.build/release
 export NANOCHAT_BASE_DIR="$(mktemp -d /tmp/nanochat-openai-check-base.XXXXXX)"
-SERVER=""
-cleanup() {
-    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
-    rm -rf "$NANOCHAT_BASE_DIR"
-}
-trap cleanup EXIT INT TERM
+source runs/lib/server.sh
 
 source runs/tiny_checkpoint.sh
 timeout 60 $BIN/chat_cli --source=base -p "Hello there" --max-tokens=16 --temperature=0 --threads=1 >"$OUT/chat_cli.txt"
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 echo "== chat_web on 127.0.0.1:$PORT"
-timeout 600 $BIN/chat_web --source=base --port="$PORT" --num-engines=8 --max-queue=32 --read-timeout=30 --threads=1 \
-    >"$OUT/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 100); do
-    python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://127.0.0.1:$PORT/health" 2>/dev/null && break
-    kill -0 "$SERVER" 2>/dev/null || { echo "chat_web exited:"; cat "$OUT/server.log"; exit 1; }
-    sleep 0.2
-done
+start_server "$OUT/server.log" "$PORT" timeout 600 $BIN/chat_web --source=base --port="$PORT" --num-engines=8 --max-queue=32 \
+    --read-timeout=30 --threads=1
 
 echo "== the openai client"
 timeout 180 "$OUT/venv/bin/python" runs/openai_check.py "$PORT" "$OUT/chat_cli.txt"
 echo "== load"
 timeout 300 python3 runs/load_check.py "$PORT"
-kill -0 "$SERVER" 2>/dev/null || { echo "chat_web died during the checks"; cat "$OUT/server.log"; exit 1; }
+server_alive "$OUT/server.log"
 echo "openai_check: OK (output in $OUT)"

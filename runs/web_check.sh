@@ -17,12 +17,7 @@ swift build -c release 2>&1 | tail -1
 BIN=.build/release
 export NANOCHAT_BASE_DIR="$(mktemp -d /tmp/nanochat-web-check-base.XXXXXX)"
 rm -rf "$OUT"; mkdir -p "$OUT"
-SERVER=""
-cleanup() {
-    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
-    rm -rf "$NANOCHAT_BASE_DIR"
-}
-trap cleanup EXIT INT TERM
+source runs/lib/server.sh
 
 source runs/tiny_checkpoint.sh
 
@@ -33,16 +28,10 @@ echo "chat_cli -p answered: $ANSWER"
 cli_out=$(printf 'hi\nclear\nquit\n' | $BIN/chat_cli --source=base --max-tokens=4 --threads=1)
 grep -q "Goodbye" <<<"$cli_out" || { echo "$cli_out"; echo "chat_cli did not leave on quit"; exit 1; }
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 READ_TIMEOUT=2
 echo "== chat_web on 127.0.0.1:$PORT"
-$BIN/chat_web --source=base --port="$PORT" --num-engines=2 --read-timeout=$READ_TIMEOUT --threads=1 >"$OUT/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break
-    kill -0 "$SERVER" 2>/dev/null || { echo "chat_web exited:"; cat "$OUT/server.log"; exit 1; }
-    sleep 0.2
-done
+start_server "$OUT/server.log" "$PORT" $BIN/chat_web --source=base --port="$PORT" --num-engines=2 --read-timeout=$READ_TIMEOUT --threads=1
 curl -sf "http://127.0.0.1:$PORT/health"
 
 echo "== HTTP checks"
@@ -54,5 +43,5 @@ if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || c
 else
     echo "web_check: browser part skipped (chromium is not installed)"
 fi
-kill -0 "$SERVER" 2>/dev/null || { echo "chat_web died during the checks"; cat "$OUT/server.log"; exit 1; }
+server_alive "$OUT/server.log"
 echo "web_check: OK (output in $OUT)"

@@ -1,6 +1,8 @@
 import NanoChat
 
-// Compare our tokenizer with GPT-2's and GPT-4's on nanochat's texts (scripts/tok_eval.py).
+// tok_eval: compare our tokenizer with GPT-2's and GPT-4's on nanochat's texts (scripts/tok_eval.py):
+// flags → TokEvalCommand (Sources/NanoChat/Data/TokEvalCommand.swift).
 runMain {
+    _ = Distributed.setup()
     try TokEvalCommand.run(Array(CommandLine.arguments.dropFirst()))
 }

@@ -68,8 +68,7 @@ public enum CheckpointManager {
         if dist.rank == 0 { mine += [modelPath(dir, step), metaPath(dir, step)] }
         for p in mine where Paths.exists(p + ".tmp") { try? FileManager.default.removeItem(atPath: p + ".tmp") }
         if dist.rank == 0 { try model.save(to: modelPath(dir, step)) }
-        // optimizer state is replicated across ranks today; every rank still writes its own shard file,
-        // so the layout already fits a sharded optimizer.
+        // each rank writes the shard of the optimizer state it owns (Optim/Sharding); loading re-shards them
         if let o = optimizer { try o.save(to: optimPath(dir, step, rank: dist.rank)) }
         if let ls = loaderState { try atomicWrite(Data(ls.serialized().utf8), to: loaderPath(dir, step, rank: dist.rank)) }
         dist.barrier()

@@ -34,13 +34,19 @@ public struct OptionField<Options> {
              })
     }
 
-    /// An Int that may be nanochat's `None` (nil; typed as "None" or "").
+    /// An Int that may be nanochat's `None` (nil; typed as "None" or ""); `words` as for `int`.
     public static func optionalInt(_ name: String, _ key: WritableKeyPath<Options, Int?>, _ help: String, min: Int? = nil,
-                                   max: Int? = nil, short: String? = nil) -> Self {
+                                   max: Int? = nil, words: [String: Int] = [:], short: String? = nil) -> Self {
         Self(name: name,
-             declare: { f, d in f.define(name, int: d[keyPath: key], help, min: min, max: max, short: short) },
-             read: { f, o in o[keyPath: key] = try f.optionalInt(name) },
-             json: { o in o[keyPath: key].map { .int($0) } ?? .null })
+             declare: { f, d in f.define(name, int: d[keyPath: key], help, min: min, max: max, also: words.keys.sorted(), short: short) },
+             read: { f, o in
+                 let v = f.string(name)
+                 o[keyPath: key] = try words[v] ?? f.optionalInt(name)
+             },
+             json: { o in
+                 guard let x = o[keyPath: key] else { return .null }
+                 return words.first { $0.value == x }.map { .string($0.key) } ?? .int(x)
+             })
     }
 
     public static func double(_ name: String, _ key: WritableKeyPath<Options, Double>, _ help: String, min: Double? = nil,
@@ -61,11 +67,11 @@ public struct OptionField<Options> {
              json: { o in .string(o[keyPath: key]) })
     }
 
-    /// A string that may be nanochat's `None` (nil; typed as "None" or "").
+    /// A string that may be nanochat's `None` (nil; typed as "None" or ""); `--help` shows unset as `unset`.
     public static func optionalString(_ name: String, _ key: WritableKeyPath<Options, String?>, _ help: String,
-                                      short: String? = nil) -> Self {
+                                      short: String? = nil, unset: String = "None") -> Self {
         Self(name: name,
-             declare: { f, d in f.define(name, d[keyPath: key] ?? "None", help, short: short) },
+             declare: { f, d in f.define(name, d[keyPath: key] ?? unset, help, short: short) },
              read: { f, o in o[keyPath: key] = f.optionalString(name) },
              json: { o in o[keyPath: key].map { .string($0) } ?? .null })
     }

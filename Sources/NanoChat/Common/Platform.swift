@@ -83,6 +83,16 @@ public enum Platform {
     public static let pollReadHangup: Int16 = 0
     #endif
 
+    /// Ctrl-C (SIGINT) no longer ends the process: `handler` runs on a background queue instead (chat_cli
+    /// stops an answer with it). Keep the returned source alive as long as the handler should run.
+    public static func onInterrupt(_ handler: @escaping () -> Void) -> DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler(handler: handler)
+        source.resume()
+        return source
+    }
+
     /// close(2), ignoring the result.
     public static func closeFD(_ fd: Int32) {
         #if canImport(Darwin)

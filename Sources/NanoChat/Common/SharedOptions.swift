@@ -9,9 +9,10 @@ extension OptionField {
         .int("threads", key, "compute threads per rank (0 = all cores / ranks on this host)", min: 0, max: 4096)
     }
 
-    /// `--device-type`: nanochat's flag, accepted so its command lines run; always the CPU here.
-    public static func deviceType(_ key: WritableKeyPath<Options, String>) -> Self {
-        .string("device-type", key, "accepted for nanochat compatibility; always CPU", choices: ["cpu", ""])
+    /// `--device-type`: nanochat's flag, accepted so its command lines run; always the CPU here (chat_cli and
+    /// chat_web take any value, as they always have: `choices: nil`).
+    public static func deviceType(_ key: WritableKeyPath<Options, String>, choices: [String]? = ["cpu", ""]) -> Self {
+        .string("device-type", key, "accepted for nanochat compatibility; always CPU", choices: choices)
     }
 
     /// `--tokenizer-dir`: a tokenizer directory (or a .tiktoken file), read by `Tokenizer.load`.

@@ -5,29 +5,29 @@ import Foundation
 /// `--reference-dir` (default `$NANOCHAT_BASE_DIR/tokenizer_ref/`), downloaded there from tiktoken's URLs
 /// when missing and the network answers; a missing column is said in one line. Here (floor 4) because it
 /// reads the data shards and downloads; the measuring and tables are `Tokenizer/TokEval.swift`.
-public struct TokEvalOptions {
+public struct TokEvalOptions: ToolOptions {
     public var tokenizerDir: String? = nil
     public var referenceDir: String? = nil
     public var dataDir: String? = nil
     public var offline = false
     public var threads = 0
 
+    public init() {}
+    public static let program = "tok_eval"
+    public static let summary = "Compare our tokenizer's compression with GPT-2's and GPT-4's (nanochat's tok_eval.py)."
     public static let fields: [OptionField<TokEvalOptions>] = [
         .optionalString("tokenizer-dir", \.tokenizerDir, "our tokenizer; default $NANOCHAT_BASE_DIR/tokenizer"),
         .optionalString("reference-dir", \.referenceDir, "r50k_base.tiktoken / cl100k_base.tiktoken; default $NANOCHAT_BASE_DIR/tokenizer_ref"),
         .optionalString("data-dir", \.dataDir, "dataset for the climbmix-train/val rows; default $NANOCHAT_BASE_DIR/base_data(_climbmix)"),
         .bool("offline", \.offline, "never download the reference rank files"),
-        .int("threads", \.threads, "threads (0 = all cores)", min: 0, max: 4096),
+        .threads(\.threads),
     ]
 }
 
 public enum TokEvalCommand {
     public static func run(_ args: [String]) throws {
-        let flags = Flags(program: "tok_eval", summary: "Compare our tokenizer's compression with GPT-2's and GPT-4's (nanochat's tok_eval.py).")
-        OptionTable.declare(TokEvalOptions.fields, defaults: TokEvalOptions(), in: flags)
-        try flags.parse(args)
-        let options = try OptionTable.read(TokEvalOptions.fields, from: flags, into: TokEvalOptions())
-        if options.threads > 0 { Threads.configure(options.threads) }
+        let options = try TokEvalOptions.parse(args)
+        Threads.configure(flag: options.threads, ranksOnHost: 1)
         let ours = try Tokenizer.load(directory: options.tokenizerDir ?? Paths.tokenizerDir)
         let refDir = options.referenceDir ?? Paths.join(Paths.baseDir, "tokenizer_ref")
         let dataDir = options.dataDir ?? Paths.baseDataDir

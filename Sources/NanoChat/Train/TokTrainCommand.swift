@@ -2,37 +2,65 @@ import Foundation
 
 /// `tok_train` (nanochat's scripts/tok_train.py, plus `--eval` = scripts/tok_eval.py). Lives in the library
 /// so tests can run it with arguments.
+/// tok_train's flags (nanochat's scripts/tok_train.py names, plus the input files, threads, --eval, --overwrite).
+public struct TokTrainOptions: ToolOptions {
+    public var maxChars = 2_000_000_000
+    public var docCap = 10_000
+    public var vocabSize = 32768
+    public var dataDir: String? = nil
+    public var input: String? = nil
+    public var outputDir: String? = nil
+    public var threads = 0
+    public var eval = false
+    public var overwrite = false
+
+    public init() {}
+    public static let program = "tok_train"
+    public static let summary = "Train nanochat's BPE tokenizer (or, with --eval, report its compression)."
+    public static let fields: [OptionField<TokTrainOptions>] = [
+        .int("max-chars", \.maxChars, "maximum characters to train on", min: 1),
+        .int("doc-cap", \.docCap, "maximum characters (code points) per document", min: 1),
+        .int("vocab-size", \.vocabSize, "vocabulary size, including the 9 special tokens", min: 256 + Tokenizer.specialTokens.count, max: 1 << 24),
+        .optionalString("data-dir", \.dataDir, "dataset directory (train split = all shards but the last); default $NANOCHAT_BASE_DIR/base_data", unset: ""),
+        .optionalString("input", \.input, "FILE[,FILE...]: train on every document of exactly these files instead of --data-dir", unset: ""),
+        .optionalString("output-dir", \.outputDir, "where tokenizer.tiktoken and tokenizer_config.json go; default $NANOCHAT_BASE_DIR/tokenizer", unset: ""),
+        .threads(\.threads),
+        .bool("eval", \.eval, "do not train: print bytes/token of the tokenizer in --output-dir on built-in texts and the val split"),
+        .bool("overwrite", \.overwrite, "replace an existing tokenizer in --output-dir even when the new one is smaller"),
+    ]
+}
+
+/// `tok_train` (nanochat's scripts/tok_train.py, plus `--eval` = scripts/tok_eval.py). Lives in the library
+/// so tests can run it with arguments.
 public enum TokTrainCommand {
-    public static func flags() -> Flags {
-        let f = Flags(program: "tok_train", summary: "Train nanochat's BPE tokenizer (or, with --eval, report its compression).")
-        f.define("max-chars", int: 2_000_000_000, "maximum characters to train on", min: 1)
-        f.define("doc-cap", int: 10_000, "maximum characters (code points) per document", min: 1)
-        f.define("vocab-size", int: 32768, "vocabulary size, including the 9 special tokens", min: 256 + Tokenizer.specialTokens.count, max: 1 << 24)
-        f.define("data-dir", "", "dataset directory (train split = all shards but the last); default $NANOCHAT_BASE_DIR/base_data")
-        f.define("input", "", "FILE[,FILE...]: train on every document of exactly these files instead of --data-dir")
-        f.define("output-dir", "", "where tokenizer.tiktoken and tokenizer_config.json go; default $NANOCHAT_BASE_DIR/tokenizer")
-        f.define("threads", int: 0, "threads (0 = all cores)", min: 0, max: 4096)
-        f.define("eval", bool: false, "do not train: print bytes/token of the tokenizer in --output-dir on built-in texts and the val split")
-        f.define("overwrite", bool: false, "replace an existing tokenizer in --output-dir even when the new one is smaller")
-        return f
+    /// The executable: `--eval` without `--input` is tok_eval on the tokenizer in --output-dir (its own flags,
+    /// e.g. --offline, pass through); otherwise tok_train's own run (with --input, --eval keeps its table).
+    public static func main(_ args: [String]) throws {
+        let eval = args.contains { $0 == "--eval" || $0 == "--eval=true" || $0 == "--eval=1" }
+        if eval && !args.contains(where: { $0.hasPrefix("--input") }) {
+            try TokEvalCommand.run(TokEvalCommand.aliasArguments(fromTokTrain: args))
+        } else {
+            try run(args)
+        }
     }
 
     public static func run(_ args: [String]) throws {
-        let f = flags()
-        try f.parse(args)
-        let threads = try f.int("threads")
-        Threads.configure(flag: threads, ranksOnHost: 1)
-        let outDir = f.optionalString("output-dir") ?? Paths.tokenizerDir
-        let dataDir = f.optionalString("data-dir") ?? Paths.baseDataDir
-        let inputs = f.optionalString("input")?.split(separator: ",").map(String.init)
-        if try f.bool("eval") {
+        try run(TokTrainOptions.parse(args))
+    }
+
+    public static func run(_ options: TokTrainOptions) throws {
+        Threads.configure(flag: options.threads, ranksOnHost: 1)
+        let outDir = options.outputDir ?? Paths.tokenizerDir
+        let dataDir = options.dataDir ?? Paths.baseDataDir
+        let inputs = options.input?.split(separator: ",").map(String.init)
+        if options.eval {
             let tok = try Tokenizer.load(directory: outDir)
             print0("tokenizer: \(outDir) (vocab \(commas(tok.vocabSize)))")
             try evaluate(tok, dataDir: inputs == nil ? dataDir : nil, inputs: inputs)
             return
         }
-        try train(maxChars: try f.int("max-chars"), docCap: try f.int("doc-cap"), vocabSize: try f.int("vocab-size"),
-                  dataDir: dataDir, inputs: inputs, outDir: outDir, overwrite: try f.bool("overwrite"))
+        try train(maxChars: options.maxChars, docCap: options.docCap, vocabSize: options.vocabSize,
+                  dataDir: dataDir, inputs: inputs, outDir: outDir, overwrite: options.overwrite)
     }
 
     /// The text feed of tok_train.py: each document cut to doc_cap code points; stop after the document
