@@ -158,6 +158,7 @@ public struct Report {
             ("val_bpb.svg", "Validation bits per byte", "val bpb", \.valBpb, .linear, "val_bpb"),
             ("val_bpb_log.svg", "Validation bits per byte (log-log)", "val bpb", \.valBpb, .log, nil),
             ("chatcore.svg", "ChatCORE during chat_sft", "ChatCORE", \.chatcore, .linear, nil),
+            ("rl_reward.svg", "chat_rl mean reward (GSM8K)", "reward", \.reward, .linear, nil),
         ]
         for spec in specs {
             let series = logged.map { LinePlot.Series(name: $0.name, points: $0.log!.series(spec.key)) }.filter { !$0.points.isEmpty }

@@ -14,6 +14,8 @@ public struct TrainLogEntry: Sendable {
     public var core: Double?
     /// chat_sft's ChatCORE (nanochat's wandb `chatcore_metric`), when evaluated at this step.
     public var chatcore: Double? = nil
+    /// chat_rl's mean reward of the step.
+    public var reward: Double? = nil
 }
 
 /// A run's training log, read tolerantly: a missing file is nil; lines that are not JSON objects with an
@@ -53,7 +55,7 @@ public struct TrainLog: Sendable {
             byStep[step] = TrainLogEntry(step: step, loss: num("loss", "train_loss"), lrm: num("lrm"), dt: num("dt"),
                                          tokPerSec: num("tok_per_sec", "tokens_per_sec"), mfu: num("mfu"),
                                          valBpb: num("val_bpb"), core: num("core", "core_metric"),
-                                         chatcore: num("chatcore", "chatcore_metric"))
+                                         chatcore: num("chatcore", "chatcore_metric"), reward: num("reward"))
         }
         return TrainLog(entries: byStep.values.sorted { $0.step < $1.step }, skippedLines: skipped)
     }
