@@ -53,6 +53,11 @@ var targets: [Target] = [
     .executableTarget(name: "chat_web", dependencies: ["NanoChat"], path: "Sources/chat_web"),
     .executableTarget(name: "report", dependencies: ["NanoChat"], path: "Sources/report"),
 
+    // MARK: - Benchmarks (development tools, outside the library)
+    .target(name: "Bench", dependencies: ["NanoChat"], path: "Sources/Bench",
+            swiftSettings: [.unsafeFlags([optimization] + cpuFlags, .when(configuration: .release))]),
+    .executableTarget(name: "infer_bench", dependencies: ["NanoChat", "Bench"], path: "Sources/infer_bench"),
+
     // MARK: - Tests
     .testTarget(name: "NanoChatTests", dependencies: ["NanoChat"], path: "Tests/NanoChatTests",
                 exclude: ["Fixtures"]),
@@ -76,6 +81,7 @@ let package = Package(
         .executable(name: "chat_cli", targets: ["chat_cli"]),
         .executable(name: "chat_web", targets: ["chat_web"]),
         .executable(name: "report", targets: ["report"]),
+        .executable(name: "infer_bench", targets: ["infer_bench"]),
     ],
     targets: targets,
     // Swift 5 language mode: numeric kernels share raw buffers across threads by design; strict
