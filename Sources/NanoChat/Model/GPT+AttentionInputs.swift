@@ -17,7 +17,7 @@ extension GPT {
         let c = config, N = B * T, C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim
         let w = lp[l], P = params.ptr
         rmsnormForward(out.xn, out.rstd, x, N, C)
-        let wq: UnsafePointer<Float> = P + w.q, wk: UnsafePointer<Float> = P + w.k, wv: UnsafePointer<Float> = P + w.v
+        let wq = UnsafePointer(P + w.q), wk = UnsafePointer(P + w.k), wv = UnsafePointer(P + w.v)
         let qkv: [LinearOutput] = [LinearOutput(W: wq, out: out.q, OUT: H * D), LinearOutput(W: wk, out: out.k, OUT: Hkv * D),
                                    LinearOutput(W: wv, out: out.v, OUT: Hkv * D)]
         linearForward(out.xn, qkv, N, C)
