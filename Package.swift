@@ -48,15 +48,18 @@ var targets: [Target] = [
     .executableTarget(name: "chat_sft", dependencies: ["NanoChat"], path: "Sources/chat_sft"),
     .executableTarget(name: "chat_eval", dependencies: ["NanoChat"], path: "Sources/chat_eval"),
     .executableTarget(name: "tok_train", dependencies: ["NanoChat"], path: "Sources/tok_train"),
+    .executableTarget(name: "tok_eval", dependencies: ["NanoChat"], path: "Sources/tok_eval"),
+    .executableTarget(name: "chat_rl", dependencies: ["NanoChat"], path: "Sources/chat_rl"),
     .executableTarget(name: "dataset", dependencies: ["NanoChat"], path: "Sources/dataset"),
     .executableTarget(name: "chat_cli", dependencies: ["NanoChat"], path: "Sources/chat_cli"),
     .executableTarget(name: "chat_web", dependencies: ["NanoChat"], path: "Sources/chat_web"),
     .executableTarget(name: "report", dependencies: ["NanoChat"], path: "Sources/report"),
 
-    // MARK: - Benchmarks (development tools, outside the library)
-    .target(name: "Bench", dependencies: ["NanoChat"], path: "Sources/Bench",
-            swiftSettings: [.unsafeFlags([optimization] + cpuFlags, .when(configuration: .release))]),
-    .executableTarget(name: "infer_bench", dependencies: ["NanoChat", "Bench"], path: "Sources/infer_bench"),
+    // MARK: - Benchmarks (outside the library: dev/bench.sh, dev/infer_bench.sh)
+    .target(name: "NanoChatBench", dependencies: ["NanoChat"], path: "Sources/NanoChatBench",
+            swiftSettings: [.unsafeFlags([optimization] + moduleMode + cpuFlags, .when(configuration: .release))]),
+    .executableTarget(name: "bench", dependencies: ["NanoChat", "NanoChatBench"], path: "Sources/bench"),
+    .executableTarget(name: "infer_bench", dependencies: ["NanoChat", "NanoChatBench"], path: "Sources/infer_bench"),
 
     // MARK: - Tests
     .testTarget(name: "NanoChatTests", dependencies: ["NanoChat"], path: "Tests/NanoChatTests",
@@ -77,10 +80,13 @@ let package = Package(
         .executable(name: "chat_sft", targets: ["chat_sft"]),
         .executable(name: "chat_eval", targets: ["chat_eval"]),
         .executable(name: "tok_train", targets: ["tok_train"]),
+        .executable(name: "tok_eval", targets: ["tok_eval"]),
+        .executable(name: "chat_rl", targets: ["chat_rl"]),
         .executable(name: "dataset", targets: ["dataset"]),
         .executable(name: "chat_cli", targets: ["chat_cli"]),
         .executable(name: "chat_web", targets: ["chat_web"]),
         .executable(name: "report", targets: ["report"]),
+        .executable(name: "bench", targets: ["bench"]),
         .executable(name: "infer_bench", targets: ["infer_bench"]),
     ],
     targets: targets,

@@ -9,6 +9,8 @@
 #     scalar differs by 5e-3 (whole model 2.5e-5), after 3 steps of a 3-step run by 1e-4 (whole model < 1e-6);
 #     the -n 4 run splits every collective into pieces of at most 1000 floats (NANOCHAT_MPI_MAX_COUNT);
 #  3. a 2-rank checkpoint resumes on 1 and on 4 ranks (optimizer state re-sharded) at the same losses;
+#     chat_sft warm-starts from it on 2 ranks (both optimizer shards) and its checkpoint resumes on 2 ranks
+#     (same loss, byte-identical final weights) and on 1 rank;
 #  4. killing one rank mid-run ends the job in < 30 s with a message, and the last checkpoint loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,6 +109,28 @@ for n in 1 4; do
     echo "ok: resumed on $n ranks, loss of step 2 equals the uninterrupted run: $(losses <<<"$out" | tr '\n' ' ')"
 done
 
+echo "== chat_sft warm-starts from the 2-rank base checkpoint and resumes on 2 and on 1 rank"
+CHAT="$NANOCHAT_BASE_DIR/chat.jsonl"
+for i in $(seq 64); do
+    printf '[{"role": "user", "content": "what is %d plus %d?"}, {"role": "assistant", "content": "%d plus %d is %d."}]\n' $i $i $i $i $((2 * i))
+done > "$CHAT"
+SFTRUN="--model-tag=two --model-step=3 --threads=1 --device-batch-size=2 --total-batch-size=256 --eval-every=-1 --mixture=customjson:$CHAT:1"
+SFT_CK="$NANOCHAT_BASE_DIR/chatsft_checkpoints/two"
+SFT_FULL=$($MPIRUN -n 2 $BIN/chat_sft $SFTRUN --num-iterations=3 --save-every=2 2>&1) || { echo "$SFT_FULL"; fail "2-rank chat_sft from a 2-rank base checkpoint"; }
+grep -q "Loaded optimizer state from pretrained checkpoint" <<<"$SFT_FULL" || { echo "$SFT_FULL"; fail "chat_sft did not load the 2-rank optimizer state"; }
+[ -f "$SFT_CK/model_000003.safetensors" ] || fail "2-rank chat_sft: no checkpoint at step 3"
+SFT_LOSSES=$(losses <<<"$SFT_FULL")
+echo "ok: 2-rank chat_sft warm-started from the 2-rank base run (optimizer shards of both ranks): $(echo $SFT_LOSSES)"
+cp "$SFT_CK/model_000003.safetensors" "$NANOCHAT_BASE_DIR/sft_full.safetensors"
+out=$($MPIRUN -n 2 $BIN/chat_sft $SFTRUN --num-iterations=3 --resume-from-step=2 2>&1) || { echo "$out"; fail "chat_sft resume on 2 ranks"; }
+compare_losses "$(echo "$SFT_LOSSES" | tail -1)" "$(losses <<<"$out")" "chat_sft resumed on 2 ranks"
+cmp -s "$SFT_CK/model_000003.safetensors" "$NANOCHAT_BASE_DIR/sft_full.safetensors" || fail "chat_sft resumed on 2 ranks: final weights differ from the uninterrupted run"
+echo "ok: chat_sft resumed on 2 ranks: loss of step 2 and the final weights equal the uninterrupted run"
+out=$($BIN/chat_sft $SFTRUN --total-batch-size=256 --num-iterations=3 --resume-from-step=2 2>&1) || { echo "$out"; fail "chat_sft resume on 1 rank"; }
+grep -q "warning: checkpoint was written by 2 ranks, resuming on 1" <<<"$out" || { echo "$out"; fail "chat_sft resume on 1 rank: no warning"; }
+[ -n "$(losses <<<"$out")" ] || { echo "$out"; fail "chat_sft resume on 1 rank: no step ran"; }
+echo "ok: chat_sft resumed the 2-rank checkpoint on 1 rank: $(losses <<<"$out" | tr '\n' ' ')"
+
 echo "== a killed rank ends the job"
 $MPIRUN -n 2 $BIN/base_train $MODEL --data-dir=$SAME --device-batch-size=2 --total-batch-size=256 --num-iterations=100000 \
     --save-every=5 --model-tag=killed > "$NANOCHAT_BASE_DIR/killed.log" 2>&1 &
@@ -126,7 +150,9 @@ took=$((SECONDS - start))
 grep -m1 -i "rank 1.*signal 9\|killed" "$NANOCHAT_BASE_DIR/killed.log" >/dev/null || { cat "$NANOCHAT_BASE_DIR/killed.log"; fail "killed run: no message"; }
 echo "ok: killing rank 1 ended the job in $took s: $(grep -m1 -i "signal 9" "$NANOCHAT_BASE_DIR/killed.log" | sed 's/^ *//')"
 last=$(ls "$CK/killed" | sed -n 's/^meta_0*\([0-9][0-9]*\)\.json$/\1/p' | sort -n | tail -1)
-$MPIRUN -n 2 $BIN/base_train $MODEL --data-dir=$SAME --device-batch-size=2 --total-batch-size=256 --num-iterations=$((last + 1)) \
-    --model-tag=killed --resume-from-step=last | grep -q "^step $(printf %05d $last)" || fail "killed run: last checkpoint ($last) does not resume"
+# capture, then grep: `| grep -q` under pipefail fails when grep exits early and the trainer gets SIGPIPE
+out=$($MPIRUN -n 2 $BIN/base_train $MODEL --data-dir=$SAME --device-batch-size=2 --total-batch-size=256 --num-iterations=$((last + 1)) \
+    --model-tag=killed --resume-from-step=last 2>&1) || { echo "$out"; fail "killed run: resume from $last exited non-zero"; }
+grep -q "^step $(printf %05d $last)" <<<"$out" || { echo "$out"; fail "killed run: last checkpoint ($last) does not resume"; }
 echo "ok: the last checkpoint (step $last) resumes"
 echo "mpi_check: all passed"

@@ -6,6 +6,7 @@
 # when network namespaces are not permitted. Namespaces are removed on every exit path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash runs/test_deps.sh
 command -v mpirun >/dev/null || { echo "multihost_check: skipped (no mpirun; install openmpi-bin)"; exit 0; }
 command -v ip >/dev/null || { echo "multihost_check: skipped (no ip command; install iproute2)"; exit 0; }
 NSA="nc_mh_a_$$" NSB="nc_mh_b_$$"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # chat_web end to end on a tiny checkpoint it trains itself (a few base_train steps of a depth-2 model on
 # the built-in corpus): /health, a streamed SSE completion, every kind of bad request answered with its
-# 4xx while the server keeps serving, 8 concurrent clients, clients leaving mid-stream; then headless
-# Chromium loads the page, types a message, sends it and waits for the streamed reply in the DOM.
+# 4xx while the server keeps serving, keep-alive, 8 concurrent clients, clients leaving mid-stream; then
+# headless Chromium loads the page, sends a message the server refuses (the page must give the text back
+# without a dangling user turn), sends it again and waits for the streamed reply in the DOM.
 # chat_cli answers one -p prompt and leaves on `quit`.
 # Output (server log, screenshot, DOM) in $WEB_CHECK_OUT (default /tmp/nanochat-web-check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${WEB_CHECK_OUT:-/tmp/nanochat-web-check}"
+bash runs/test_deps.sh
 for tool in python3 curl; do
     command -v "$tool" >/dev/null || { echo "web_check: skipped ($tool is not installed)"; exit 0; }
 done
@@ -22,18 +24,14 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "== tiny checkpoint"
-$BIN/dataset --generate=1 >/dev/null
-$BIN/tok_train --vocab-size=1024 --max-chars=2000000 | tail -1
-$BIN/base_train --depth=2 --max-seq-len=128 --device-batch-size=4 --total-batch-size=512 --num-iterations=5 \
-    --eval-every=-1 --core-metric-every=-1 --sample-every=-1 --threads=1 | grep -E "Saved checkpoint"
+source runs/tiny_checkpoint.sh
 
 echo "== chat_cli on it"
 ANSWER=$($BIN/chat_cli --source=base -p "Hello there" --max-tokens=8 --threads=1)
 [ -n "$ANSWER" ] || { echo "chat_cli -p printed nothing"; exit 1; }
 echo "chat_cli -p answered: $ANSWER"
-printf 'hi\nclear\nquit\n' | $BIN/chat_cli --source=base --max-tokens=4 --threads=1 | grep -q "Goodbye" \
-    || { echo "chat_cli did not leave on quit"; exit 1; }
+cli_out=$(printf 'hi\nclear\nquit\n' | $BIN/chat_cli --source=base --max-tokens=4 --threads=1)
+grep -q "Goodbye" <<<"$cli_out" || { echo "$cli_out"; echo "chat_cli did not leave on quit"; exit 1; }
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 READ_TIMEOUT=2

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Drives headless Chromium through the DevTools protocol (standard library only, for runs/web_check.sh):
-loads the chat page, types a message, presses Enter, waits for the streamed reply in the DOM, and saves
-a screenshot. Usage: web_check_browser.py URL OUT_DIR. Exit 0 on success."""
+loads the chat page, sends a message whose request the server refuses (the page's first fetch gets
+max_tokens 0: a real 400), checks that the page put the text back in the input box without a dangling user
+turn, sends it again, waits for the streamed reply in the DOM, and saves a screenshot. Usage: web_check_browser.py URL OUT_DIR. Exit 0 on success."""
 import base64, json, os, re, shutil, socket, struct, subprocess, sys, tempfile, time, urllib.request
 
 url, out_dir = sys.argv[1], sys.argv[2]
@@ -90,11 +91,28 @@ try:
         if time.time() - t0 > 20: sys.exit("the page did not load")
         time.sleep(0.1)
     print("page loaded:", ws.evaluate("document.title"))
+    def press_enter():
+        for kind in ("keyDown", "keyUp"):
+            ws.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13,
+                    nativeVirtualKeyCode=13, **({"text": "\r"} if kind == "keyDown" else {}))
+    # the first request fails for real: the server refuses max_tokens 0 with a 400
+    ws.evaluate("""(() => { const real = window.fetch; let first = true;
+        window.fetch = (url, init) => {
+            if (first) { first = false; const body = JSON.parse(init.body); body.max_tokens = 0; init = Object.assign({}, init, {body: JSON.stringify(body)}); }
+            return real(url, init); }; })()""")
     ws.evaluate("document.getElementById('input').focus()")
     ws.call("Input.insertText", text="Hello, who are you?")
-    for kind in ("keyDown", "keyUp"):
-        ws.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13,
-                nativeVirtualKeyCode=13, **({"text": "\r"} if kind == "keyDown" else {}))
+    press_enter()
+    t0 = time.time()
+    while not ws.evaluate("document.querySelectorAll('.message.error').length > 0 && document.getElementById('send').disabled === false"):
+        if time.time() - t0 > 30: sys.exit("the refused request showed no error in the page")
+        time.sleep(0.1)
+    after = json.loads(ws.evaluate("""JSON.stringify({input: document.getElementById('input').value,
+        users: document.querySelectorAll('.message.user').length, error: document.querySelector('.message.error').textContent})"""))
+    print("after the refused request:", after)
+    if after["input"] != "Hello, who are you?" or after["users"] != 0:
+        sys.exit(f"the page did not recover from the failed request (want the text back in the input and no user turn): {after}")
+    press_enter()   # the same text again, now answered
     t0 = time.time()
     reply = None
     while time.time() - t0 < 90:
@@ -103,12 +121,13 @@ try:
             done: [...document.querySelectorAll('.message.assistant.done')].map(e => e.textContent),
             errors: [...document.querySelectorAll('.message.error')].map(e => e.textContent)})""")
         state = json.loads(state)
-        if state["errors"]: sys.exit(f"the page shows an error: {state['errors']}")
+        if len(state["errors"]) > 1: sys.exit(f"the page shows an error after recovering: {state['errors']}")
         if state["done"] and state["done"][0].strip():
             reply = state["done"][0]
             break
         time.sleep(0.2)
     if reply is None: sys.exit(f"no streamed reply appeared in the page within 90 s (state: {state})")
+    if len(state["user"]) != 1: sys.exit(f"want exactly one user turn after the retry, got {state['user']}")
     print("user message in the DOM:", state["user"])
     print("streamed reply in the DOM:", repr(reply[:120]))
     shot = ws.call("Page.captureScreenshot", format="png")

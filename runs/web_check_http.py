@@ -31,7 +31,7 @@ def raw(data, wait_close=True, timeout=30):
 
 def request(method, path, body=None, content_type="application/json", extra=""):
     data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
     if body is not None: head += f"Content-Type: {content_type}\r\nContent-Length: {len(data)}\r\n"
     return raw((head + extra + "\r\n").encode() + data)
 
@@ -64,6 +64,17 @@ ev = events(text)
 check("POST /chat/completions streams SSE tokens then done",
       status == 200 and "text/event-stream" in text.split("\r\n\r\n")[0] and ev and ev[-1] == {"done": True}
       and all("token" in e for e in ev[:-1]) and len(ev) >= 2, text[:300])
+
+# HTTP/1.1 keep-alive: two requests on one connection, answered in order
+s = socket.create_connection(("127.0.0.1", PORT), timeout=30)
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/models HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+got = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk: break
+    got += chunk
+s.close()
+check("keep-alive: two pipelined requests on one connection both answered", got.count(b"HTTP/1.1 200 OK") == 2 and b'"object":"list"' in got, got[:300])
 
 # every bad request: its status, a one-line JSON error, and the server still answers afterwards
 bad = [

@@ -1,8 +1,8 @@
 import Foundation
 import NanoChat
 
-// base_eval: evaluate a base checkpoint (§5.3) — samples, bits per byte on train/val, the CORE benchmark;
-// or, with --text=FILE, the bits per byte of one text file.
+// base_eval: evaluate a base checkpoint (scripts/base_eval.py) — samples, bits per byte on train/val, the CORE
+// benchmark; or, with --text=FILE, the bits per byte of one text file.
 let flags = Flags(program: "base_eval", summary: "Evaluate a base model: samples, bits per byte (train/val), CORE; or the bpb of a text file.")
 // What to run
 flags.define("eval", "core,bpb,sample", "comma-separated evaluations: core, bpb, sample")
@@ -17,7 +17,7 @@ flags.define("tokenizer-dir", "", "default $NANOCHAT_BASE_DIR/tokenizer")
 flags.define("max-per-task", int: BaseEval.Options().maxPerTask, "examples per CORE task (-1 = all)", min: 1, also: ["-1"])
 flags.define("device-batch-size", int: BaseEval.Options().deviceBatchSize, "rows per forward for bits per byte", min: 1, max: 1 << 16)
 flags.define("split-tokens", int: BaseEval.Options().splitTokens, "tokens per split for bits per byte (rounded down to a multiple of B·T·ranks)", min: 1)
-flags.define("bundle-dir", "", "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle)")
+flags.define("bundle-dir", "", "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle, else the subset in data/core)")
 flags.define("data-dir", "", "pretraining shards for bits per byte (default $NANOCHAT_BASE_DIR/base_data)")
 flags.define("threads", int: 0, "threads (0 = all cores, divided among the ranks of this node)", min: 0, max: 4096)
 flags.define("device-type", "", "accepted for nanochat compatibility; always CPU", choices: ["", "cpu"])
@@ -26,7 +26,7 @@ runMain {
     try flags.parse()
     let dist = Distributed.setup()
     let threads = try flags.int("threads")
-    Threads.configure(threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount / dist.localSize))
+    Threads.configure(flag: threads, ranksOnHost: dist.localSize)
 
     var o = BaseEval.Options()
     o.modes = try BaseEval.Options.parseModes(flags.string("eval"))
@@ -39,7 +39,7 @@ runMain {
     let dataDir = flags.optionalString("data-dir") ?? Paths.baseDataDir
 
     let tokDir = flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir
-    let tokenizer = try BaseEval.loadTokenizer(directory: tokDir)
+    let tokenizer = try Tokenizer.load(path: tokDir)
     let ckpt = try CheckpointManager.loadModel(checkpointsDir: flags.optionalString("checkpoints-dir") ?? Paths.baseCheckpointsDir,
                                                modelTag: flags.optionalString("model-tag"),
                                                step: flags.string("step") == "best" ? nil : try flags.optionalInt("step"),
@@ -48,6 +48,15 @@ runMain {
     try tokenizer.checkMatches(meta: ckpt.meta, metaFile: CheckpointManager.metaPath(ckpt.dir, ckpt.step), tokenizerPath: tokDir)
     try ModelSize.check(model.config, rows: o.deviceBatchSize * model.config.sequenceLen, training: false, ranksOnHost: dist.localSize,
                         what: "base_eval --device-batch-size=\(o.deviceBatchSize) on \(ckpt.dir)")
+    if o.modes.contains("core") && !flags.isSet("bundle-dir") && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) {
+        // nanochat's base_eval fetches eval_bundle.zip when eval_bundle/ is missing (rank 0; the others wait)
+        if dist.isMaster, let why = EvalBundleDownload.fetch(into: o.bundleDir) { print0("eval_bundle.zip not available: \(why)") }
+        dist.barrier()
+        // offline: the CORE subset bundled in data/core, said on one line
+        let (dir, note) = BaseEval.defaultBundleDir(evalBundle: o.bundleDir)
+        o.bundleDir = dir
+        if let n = note { print0(n) }
+    }
     if o.modes.contains("core") && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) && !flags.isSet("eval") {
         print0("No CORE task bundle at \(o.bundleDir) (core.yaml missing): skipping CORE; pass --bundle-dir=DIR to run it")
         o.modes.remove("core")

@@ -4,8 +4,8 @@ import NanoChat
 // chat_eval: nanochat's scripts/chat_eval.py — ARC-Easy, ARC-Challenge, MMLU (categorical), GSM8K and
 // HumanEval (generative) on a chat (or base) checkpoint, ChatCORE when all five ran.
 let flags = Flags(program: "chat_eval", summary: "Evaluate a chat model on ARC-Easy, ARC-Challenge, MMLU, GSM8K, HumanEval; ChatCORE.")
-flags.define("source", "", "which checkpoints: sft (chatsft_checkpoints) or base (base_checkpoints); required", short: "i",
-             choices: ["", "sft", "base"])
+flags.define("source", "", "which checkpoints: sft (chatsft_checkpoints), rl (chatrl_checkpoints) or base (base_checkpoints); required", short: "i",
+             choices: ["", "sft", "rl", "base"])
 flags.define("task-name", "", "tasks joined with | (default all: ARC-Easy|ARC-Challenge|MMLU|GSM8K|HumanEval)", short: "a")
 flags.define("temperature", double: 0, "sampling temperature of the generative tasks (0 = greedy)", min: 0, max: 100, short: "t")
 flags.define("max-new-tokens", int: 512, "tokens generated per answer", min: 1, max: 1 << 20, short: "m")
@@ -25,7 +25,7 @@ flags.define("device-type", "", "accepted for nanochat compatibility; always CPU
 runMain {
     try flags.parse()
     guard let source = flags.optionalString("source") else {
-        throw NanoChatError("chat_eval: -i/--source is required (sft or base)")
+        throw NanoChatError("chat_eval: -i/--source is required (sft, rl or base)")
     }
     var o = ChatEvalOptions()
     o.tasks = try ChatEvalTasks.parse(flags.optionalString("task-name"))
@@ -43,9 +43,9 @@ runMain {
     for spec in o.tasks { _ = try ChatEvalTasks.path(of: spec, dataDir: o.dataDir) }   // a missing file fails before the model loads
     let dist = Distributed.setup()
     let threads = try flags.int("threads")
-    Threads.configure(threads > 0 ? threads : max(1, ProcessInfo.processInfo.activeProcessorCount / dist.localSize))
-    let tokenizer = try BaseEval.loadTokenizer(directory: flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir)  // checked against the meta below
-    let checkpoints = flags.optionalString("checkpoints-dir") ?? (source == "sft" ? Paths.sftCheckpointsDir : Paths.baseCheckpointsDir)
+    Threads.configure(flag: threads, ranksOnHost: dist.localSize)
+    let tokenizer = try Tokenizer.load(path: flags.optionalString("tokenizer-dir") ?? Paths.tokenizerDir)  // checked against the meta below
+    let checkpoints = flags.optionalString("checkpoints-dir") ?? (["sft": Paths.sftCheckpointsDir, "rl": Paths.rlCheckpointsDir][source] ?? Paths.baseCheckpointsDir)
     if source == "sft" && (!Paths.exists(checkpoints) || CheckpointManager.completeSteps(checkpoints).isEmpty
                            && ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []).isEmpty) {
         throw NanoChatError(file: checkpoints, "no chat checkpoints (fine-tune one with chat_sft, or evaluate a base checkpoint with -i base)")

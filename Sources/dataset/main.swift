@@ -3,7 +3,8 @@ import NanoChat
 
 // nanochat's `python -m nanochat.dataset -n N`: download the first N train shards plus the pinned val
 // shard. With no shards present and no network, install the bundled Project Gutenberg books instead
-// (data/gutenberg); `--generate` writes the synthetic test corpus.
+// (data/gutenberg); `--generate` writes the synthetic test corpus. `--sft` downloads the SFT tasks' parquet
+// files (nanochat's tasks/common.py load_hub_dataset) and `--eval-bundle` nanochat's eval_bundle.zip.
 runMain {
     let flags = Flags(program: "dataset", summary: "Download nanochat's pretraining shards (offline: install the bundled Project Gutenberg books).")
     flags.define("num-files", int: -1, "number of train shards to download (-1 = all); the val shard \(ShardDownloader.maxShard) is always added",
@@ -11,18 +12,36 @@ runMain {
     flags.define("num-workers", int: 4, "parallel downloads", min: 1, max: 64, short: "w")
     flags.define("data-dir", Paths.baseDataDir, "where shards go ($NANOCHAT_BASE_DIR/base_data_climbmix if it exists, else base_data)")
     flags.define("base-url", ShardDownloader.defaultBaseURL, "URL prefix of shard_XXXXX.parquet")
+    flags.define("sft", bool: false, "download nanochat's SFT data instead (smol-smoltalk, MMLU all auxiliary_train/test, GSM8K main) into --sft-data-dir")
+    flags.define("sft-data-dir", Paths.join(Paths.baseDir, "sft_data"), "--sft: where the task parquet files go (chat_sft's default mixture reads them)")
+    flags.define("hf-url", SFTDownload.hubURL, "--sft: hub URL serving /api/datasets/REPO/parquet/SUBSET/SPLIT (default $NANOCHAT_HF_URL or huggingface.co)")
+    flags.define("eval-bundle", bool: false, "download and unpack nanochat's eval_bundle.zip into $NANOCHAT_BASE_DIR/eval_bundle instead (base_eval does this when it is missing)")
+    flags.define("eval-bundle-url", EvalBundleDownload.url, "--eval-bundle: URL of eval_bundle.zip (default $NANOCHAT_EVAL_BUNDLE_URL or nanochat's)")
     flags.define("generate", bool: false, "write the synthetic corpus of templated sentences (for tests) instead of downloading")
     flags.define("retry-base", double: 2, "seconds before the first retry (doubles each attempt)", min: 0, max: 3600)
-    flags.define("bench", bool: false, "benchmark instead: read every shard of --data-dir, then run the loader (dev/data/bench.sh)")
-    flags.define("tokenizer", "", "--bench: tokenizer.tiktoken file or tokenizer directory (default $NANOCHAT_BASE_DIR/tokenizer)")
-    flags.define("batches", int: 20, "--bench: loader batches of B=32, T=2048", min: 2, max: 1 << 30)
     try flags.parse()
 
-    let dir = flags.string("data-dir")
-    if try flags.bool("bench") {
-        try bench(dir: dir, tokenizer: flags.optionalString("tokenizer") ?? Paths.tokenizerDir, batches: try flags.int("batches"))
+    var http = HTTPDownload()
+    http.retryBase = try flags.double("retry-base")
+    if try flags.bool("sft") {
+        let dir = flags.string("sft-data-dir"), hub = flags.string("hf-url")
+        if let why = HTTPDownload.probe(URL(string: hub) ?? URL(fileURLWithPath: "/")) {
+            throw NanoChatError("dataset --sft: cannot reach \(hub) (\(why)); offline, chat_sft trains on the bundled SFT data")
+        }
+        print0("downloading nanochat's SFT data (\(SFTDownload.sources.map { "\($0.task)/\($0.split)" }.joined(separator: ", "))) from \(hub) to \(dir)")
+        let s = try SFTDownload.download(into: dir, hubURL: hub, http: http)
+        print0(String(format: "done: %d splits downloaded (%d files, %.1f MB), %d already present", s.splits, s.files, Double(s.bytes) / 1e6, s.skipped))
         return
     }
+    if try flags.bool("eval-bundle") {
+        let dir = Paths.evalBundleDir
+        if Paths.exists(Paths.join(dir, "core.yaml")) { print0("\(dir) already holds core.yaml; nothing to do"); return }
+        if let why = EvalBundleDownload.fetch(into: dir, url: flags.string("eval-bundle-url"), http: http) {
+            throw NanoChatError("dataset --eval-bundle: \(why)")
+        }
+        return
+    }
+    let dir = flags.string("data-dir")
     try Paths.ensureDir(dir)
     let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
     let hasShards = names.contains { !$0.hasPrefix(".") && DocumentSource.isShardName($0) }
@@ -37,7 +56,7 @@ runMain {
 
     let dl = ShardDownloader(baseURL: flags.string("base-url"), dataDir: dir)
     dl.workers = try flags.int("num-workers")
-    dl.retryBase = try flags.double("retry-base")
+    dl.http = http
     if !hasShards || generated || bundled {
         if let why = dl.probe() {
             print0("cannot reach \(flags.string("base-url")) (\(why))")
@@ -58,31 +77,4 @@ runMain {
     print0("downloading \(ids.count) shards (\(ids.count - 1) train + val shard \(ShardDownloader.maxShard)) to \(dir) with \(dl.workers) workers")
     let s = try dl.download(ids)
     print0(String(format: "done: %d downloaded, %d already present, %.1f MB in %.1f s", s.downloaded, s.skipped, Double(s.bytes) / 1e6, s.seconds))
-}
-
-/// Read speed of every shard (all row groups, text column) and loader throughput (B=32, T=2048).
-func bench(dir: String, tokenizer: String, batches: Int) throws {
-    let src = try DocumentSource(path: dir)
-    var t0 = now(), bytes = 0, docs = 0
-    for f in src.files where f.hasSuffix(".parquet") {
-        let pf = try ParquetFile(path: f)
-        for i in 0..<pf.numRowGroups { for t in try pf.readTexts(rowGroup: i).texts { bytes += t.utf8.count; docs += 1 } }
-    }
-    let dt = now() - t0
-    let disk = src.files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
-    print0(String(format: "parquet read: %d files, %@ docs, %.1f MB text (%.1f MB on disk) in %.2f s = %.1f MB/s of text",
-                  src.files.count, commas(docs), Double(bytes) / 1e6, Double(disk) / 1e6, dt, Double(bytes) / 1e6 / dt))
-    let tok: Tokenizer = tokenizer.hasSuffix(".tiktoken") ? try Tokenizer.load(tiktokenFile: tokenizer) : try Tokenizer.load(directory: tokenizer)
-    let (B, T) = (32, 2048)
-    t0 = now()
-    let loader = try DataLoader(tokenizer: tok, source: src, B: B, T: T, split: "train")
-    _ = try loader.next()
-    let first = now() - t0
-    t0 = now()
-    for _ in 1..<max(2, batches) { _ = try loader.next() }
-    let steady = now() - t0
-    let n = max(2, batches) - 1
-    print0(String(format: "loader (B=%d, T=%d, %d threads, vocab %d): first batch %.2f s (buffer fill), then %.1f ms/batch = %@ tokens/s; %.1f%% of tokens cropped",
-                  B, T, Threads.count, tok.vocabSize, first, steady / Double(n) * 1000, commas(Int(Double(n * B * T) / steady)),
-                  100 * Double(loader.croppedTokens) / Double(loader.croppedTokens + loader.batches * B * (T + 1))))
 }

@@ -1,6 +1,6 @@
 import Foundation
 import NanoChat
-import Bench
+import NanoChatBench
 
 // infer_bench: nanochat's scripts/infer_bench.py on a CPU (card, prefill, decode sweep, JSON last line).
 let flags = Flags(program: "infer_bench", summary: "Inference benchmark: TTFT, prefill and decode tok/s, MBU over decode batch sizes.")

@@ -47,7 +47,8 @@ enum DataTestCorpus {
     }
 }
 
-/// A plain sequential re-statement of §4.2 + §4.3 (no threads, no resume) to compare the loader against.
+/// A plain sequential re-statement of nanochat/dataloader.py (`_document_batches` + the BOS best-fit packing;
+/// no threads, no resume) to compare the loader against.
 func referenceBatches(_ src: DocumentSource, _ split: String, rank: Int, world: Int, B: Int, T: Int,
                       buffer cap: Int, count: Int) throws -> [[Int32]] {
     var slices: [[String]] = []

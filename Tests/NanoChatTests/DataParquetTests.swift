@@ -121,7 +121,7 @@ final class DataParquetTests: XCTestCase {
     func testHybridRLE() throws {
         // RLE run of 5 × value 1 (bit width 1), then one bit-packed group of 8: 0b10110010
         let bytes: [UInt8] = [5 << 1, 1, (1 << 1) | 1, 0b1011_0010]
-        let v = try bytes.withUnsafeBytes { try ParquetFile.decodeHybrid($0, bitWidth: 1, count: 13) }
+        let v = try bytes.withUnsafeBytes { try ParquetPages.decodeHybrid($0, bitWidth: 1, count: 13) }
         XCTAssertEqual(v, [1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1])
     }
 }

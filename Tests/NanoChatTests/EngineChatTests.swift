@@ -42,6 +42,23 @@ final class EngineChatTests: XCTestCase {
         XCTAssertEqual(session.turns[0].last, tok.specialId("<|assistant_end|>"))
     }
 
+    /// nanochat's chat_cli samples every answer with seed 42 (its Engine's default); `--seed S` gives S, S+1, ...
+    func testAnswerSeedsAreNanochatsUnlessGiven() throws {
+        XCTAssertEqual((0..<3).map { ChatSession.answerSeed($0, flag: nil) }, [42, 42, 42])
+        XCTAssertEqual((0..<3).map { ChatSession.answerSeed($0, flag: 7) }, [7, 8, 9])
+        // the same question in two fresh sessions, as the first and the third answer: the same sampled text
+        let (m, tok) = try chatSetup(sequenceLen: 64)
+        var replies: [String] = []
+        for k in [0, 2] {
+            let session = try ChatSession(engine: Engine(model: m, tokenizer: tok), tokenizer: tok)
+            var text = ""
+            _ = try session.reply(to: "hi there", maxTokens: 12, temperature: 1.0, topK: 50,
+                              seed: ChatSession.answerSeed(k, flag: nil)) { text += $0; return true }
+            replies.append(text)
+        }
+        XCTAssertEqual(replies[0], replies[1])
+    }
+
     func testTextStreamNeverSplitsACharacter() {
         let text = "naïve café 你好 🙂 ok"
         let bytes = Array(text.utf8)
@@ -79,7 +96,9 @@ final class EngineChatTests: XCTestCase {
         XCTAssertEqual(status(["messages": [user], "top_k": 1.5]), 400)
         XCTAssertEqual(status(["messages": [user], "max_tokens": 0]), 400)
         XCTAssertEqual(status(["messages": [["role": "tool", "content": "x"]]]), 400)
-        XCTAssertEqual(status(["messages": [user], "stream": true]), 400)
+        XCTAssertNil(status(["messages": [user], "stream": true, "model": "x"]), "unknown fields are ignored, as OpenAI-compatible servers do")
+        // limits count code points, as Python's len: 8000 "e" + combining acute accents are 16000 code points
+        XCTAssertEqual(status(["messages": [["role": "user", "content": String(repeating: "e\u{301}", count: 4001)]]]), 400)
         XCTAssertEqual(status([user]), 400)
         XCTAssertEqual(status(["messages": [user, ["role": "assistant", "content": "x"]]]), 400)
         // the prompt drops the oldest pairs to fit the context

@@ -31,10 +31,7 @@ final class EngineTests: XCTestCase {
     /// cross the 128-token short window: the same tokens in both rows, and every cached logit equal to
     /// the full-forward logits.
     func testEngineGreedyFixture() throws {
-        guard let shared = TestPaths.shared, FileManager.default.fileExists(atPath: shared + "/fixtures/engine_greedy") else {
-            throw XCTSkip("../shared/fixtures/engine_greedy is absent")
-        }
-        let dir = shared + "/fixtures/engine_greedy"
+        let dir = TestPaths.fixture("engine_greedy")  // written by nanochat itself (source in engine_greedy.json)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/engine_greedy.json"))) as! [String: Any]
         let cases = json["cases"] as! [[String: Any]]
         let full = try SafetensorsFile(path: dir + "/full_logits.safetensors")

@@ -40,9 +40,9 @@ final class EvalBaseEvalTests: XCTestCase {
         }
         XCTAssertEqual(try BaseEval.Options.parseModes(" core, sample"), ["core", "sample"])
         XCTAssertThrowsError(try BaseEval.Options.parseModes("core,chat")) { XCTAssertTrue("\($0)".contains("unknown --eval mode(s) chat"), "\($0)") }
-        XCTAssertThrowsError(try BaseEval.loadTokenizer(directory: TestPaths.tempDir("notok"))) {
+        XCTAssertThrowsError(try Tokenizer.load(path: TestPaths.tempDir("notok"))) {
             XCTAssertTrue("\($0)".contains("no tokenizer here"), "\($0)")
         }
-        XCTAssertEqual(try BaseEval.loadTokenizer(directory: TestPaths.fixture("tokenizer_multi_4096")).vocabSize, 4096)
+        XCTAssertEqual(try Tokenizer.load(path: TestPaths.fixture("tokenizer_multi_4096")).vocabSize, 4096)
     }
 }

@@ -38,7 +38,7 @@ final class EvalBundleTests: XCTestCase {
         XCTAssertEqual(try t.loadItems(), [.languageModeling(context: "c", continuation: "d")])
         XCTAssertEqual(b.skipped.map(\.label), ["copa"])
         XCTAssertTrue(b.skipped[0].reason.hasPrefix("file absent"))
-        XCTAssertEqual(MiniCSV.rows("a,\"b,\"\"c\"\"\nd\"\r\ne,f\n"), [["a", "b,\"c\"\nd"], ["e", "f"]])
+        XCTAssertEqual(try CSV.rows("a,\"b,\"\"c\"\"\nd\"\r\ne,f\n"), [["a", "b,\"c\"\nd"], ["e", "f"]])
     }
 
     func testMissingBundleAndBadYAML() throws {

@@ -61,6 +61,36 @@ final class ModelGradTests: XCTestCase {
         for i in 0..<e.count { XCTAssertEqual(m.grads.view(e)[i], 2 * grads.view(e)[i], accuracy: 1e-6 * max(1, abs(grads.view(e)[i]))) }
     }
 
+    /// chat_rl's loss: Σ w[n]·CE[n] with a weight per token (advantages, of both signs, and 0), through the
+    /// fused head's backward; finite differences on every tensor, and uniform weights 1/count = the mean loss.
+    func testPerTokenWeightedLoss() throws {
+        let m = try Self.tinyModel(layers: 3, seqLen: 64, seed: 5)   // 3: backout reads block 2, not the last
+        let B = 2, T = 24
+        let (x, y) = Self.batch(B: B, T: T, V: m.config.vocabSize, seed: 11)
+        var rng = RNG(seed: 3)
+        let w: [Float] = (0..<(B * T)).map { n in n % 5 == 0 ? 0 : Float(rng.normal()) }
+        func loss(_ weights: [Float]?) -> Double {
+            x.withUnsafeBufferPointer { xb in y.withUnsafeBufferPointer { yb in
+                guard let weights else { return Double(m.forward(inputs: xb, targets: yb, B: B, T: T)) }
+                return weights.withUnsafeBufferPointer { Double(m.forward(inputs: xb, targets: yb, B: B, T: T, tokenWeights: $0)) }
+            } }
+        }
+        _ = loss(w); m.zeroGrad(); m.backward()
+        let grads = FlatBuffer(count: m.grads.count); grads.copy(from: m.grads)
+        for e in m.layout.entries {
+            let an = Array(UnsafeBufferPointer(start: grads.view(e), count: e.count))
+            GradCheck.check("weighted " + e.name, m.params.view(e), count: e.count, analytic: an, h: 1e-2, top: 3, random: 1,
+                            rtol: 3e-2) { loss(w) }
+        }
+        // uniform weights 1/count reproduce the mean loss and its gradient
+        let count = y.filter { $0 >= 0 }.count
+        let uniform = [Float](repeating: 1 / Float(count), count: B * T)
+        XCTAssertEqual(loss(uniform), loss(nil), accuracy: 1e-5)
+        _ = loss(uniform); m.zeroGrad(); m.backward(); grads.copy(from: m.grads)
+        _ = loss(nil); m.zeroGrad(); m.backward()
+        for i in 0..<m.grads.count { XCTAssertEqual(m.grads.ptr[i], grads.ptr[i], accuracy: 1e-5 * max(1, abs(grads.ptr[i]))) }
+    }
+
     func testWholeModelOddDepth() throws { try checkModel(layers: 3, seqLen: 512, B: 2, T: 160) }
     func testWholeModelEvenDepthBeyondSequenceLen() throws { try checkModel(layers: 4, seqLen: 64, B: 1, T: 160) }
 }

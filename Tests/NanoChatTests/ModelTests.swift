@@ -4,7 +4,7 @@ import XCTest
 
 final class ModelTests: XCTestCase {
     func testScalingParamsAndFlops() {
-        // §1.3 table and §1.9 check values
+        // parameter shapes (nanochat/gpt.py: GPT.__init__) and FLOPs/counts (GPT.estimate_flops, num_scaling_params)
         let d12 = GPTConfig.fromDepth(12)
         XCTAssertEqual(d12.scalingParams, ["wte": 25_165_824, "value_embeds": 150_994_944, "lm_head": 25_165_824,
                                            "transformer_matrices": 84_935_088, "scalars": 50, "total": 286_261_730])

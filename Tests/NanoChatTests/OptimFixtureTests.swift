@@ -60,8 +60,8 @@ final class OptimFixtureTests: XCTestCase {
         }
     }
 
-    /// d12 (§1.10): every tensor in exactly one group; Muon groups (6,12)×6, (768,768)×48, (768,3072)×12,
-    /// (3072,768)×12; dmodel_lr_scale 1 at C 768.
+    /// d12 (nanochat/gpt.py: GPT.setup_optimizer): every tensor in exactly one group; Muon groups (6,12)×6,
+    /// (768,768)×48, (768,3072)×12, (3072,768)×12; dmodel_lr_scale 1 at C 768.
     func testD12Groups() {
         let c = GPTConfig.fromDepth(12, headDim: 128)
         let layout = ParameterLayout(config: c)

@@ -44,7 +44,7 @@ enum OptimTestKit {
     static func bits(_ b: FlatBuffer) -> [UInt32] { (0..<b.count).map { b[$0].bitPattern } }
 }
 
-/// The four properties nanochat's tests/test_optim.py checks (§9).
+/// The four properties nanochat's tests/test_optim.py checks (nanochat tests/test_optim.py).
 final class OptimPropertyTests: XCTestCase {
     /// (1) Our AdamW vs torch.optim.AdamW's formula (Double scalars, addcdiv form) over 10 steps.
     func testAdamWMatchesTorchFormula() {

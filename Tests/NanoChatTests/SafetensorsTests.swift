@@ -47,7 +47,8 @@ final class SafetensorsTests: XCTestCase {
 
 final class LayoutTests: XCTestCase {
     func testParamCountsMatchSpec() {
-        // §1.3: runcpu d6 (C384, H6, D64) has 73,531,646 params; d12 286,261,730
+        // parameter count (nanochat/gpt.py: GPT.__init__): runcpu d6 (C384, H6, D64) has 73,531,646 params; d12
+        // 286,261,730
         let d6 = GPTConfig.fromDepth(6, headDim: 64, maxSeqLen: 512)
         XCTAssertEqual(ParameterLayout(config: d6).numParams, 73_531_646)
         let d12 = GPTConfig.fromDepth(12)

@@ -2,7 +2,9 @@ import Foundation
 import XCTest
 @testable import NanoChat
 
-/// §2.4 schedules and §2.5 hyper-parameter transfer against the spec's worked examples.
+/// base_train's schedules (scripts/base_train.py: get_lr_multiplier, get_muon_momentum, get_weight_decay) and
+/// hyper-parameter transfer (get_scaling_params and the batch size / lr / weight-decay transfer) against worked
+/// examples.
 final class ScheduleTests: XCTestCase {
     func testPythonRoundHalfToEven() {
         XCTAssertEqual(pythonRound(0.5), 0)

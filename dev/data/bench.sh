@@ -25,5 +25,6 @@ for s in range(3):
 print(f"{out}: 3 shards of {n} docs")
 PY
 fi
-swift build -c release --product dataset >/dev/null
-.build/release/dataset --bench --data-dir "$OUT" --tokenizer "$TOK" --batches 10
+
+swift build -c release --product bench >/dev/null
+.build/release/bench data --data-dir "$OUT" --tokenizer "$TOK" --batches 10

@@ -9,7 +9,7 @@ PY=${PY:-python3}
 DATA=${DATA:-$( [ -d ../shared/data ] && echo ../shared || echo ../../shared )/data/text/gutenberg_children}
 W=$(mktemp -d /tmp/tokbench.XXXX)
 trap 'rm -rf "$W"' EXIT
-swift build -c release --product tok_train >/dev/null
+swift build -c release --product tok_train >/dev/null && swift build -c release --product bench >/dev/null
 BIN=.build/release/tok_train
 # corpus: whole books in file order until MB megabytes, blank-line separated paragraphs = documents
 $PY - "$DATA" "$MB" "$W/corpus.txt" <<'PYEOF'
@@ -41,7 +41,7 @@ done
 for V in 4096 32768; do
   : > "$W/enc_ours1"; : > "$W/enc_oursN"; : > "$W/enc_tik1"; : > "$W/enc_tikN"
   for r in $(seq "$RUNS"); do
-    out=$($BIN --eval --bench-encode --output-dir="$W/ours$V" --input="$W/corpus.txt" --threads=2)
+    out=$(.build/release/bench encode --tokenizer="$W/ours$V" --input="$W/corpus.txt" --threads=2)
     echo "$out" | awk '/encode_1thread_MBps/ {print $2}' >> "$W/enc_ours1"
     echo "$out" | awk '/encode_batch_MBps/ {print $2}' >> "$W/enc_oursN"
     out=$($PY dev/tokenizer/bench.py encode "$W/corpus.txt" "$W/ours$V/tokenizer.tiktoken")

@@ -1,4 +1,4 @@
-/// nanochat's `render_conversation` / `render_for_completion` (tokenizer.py, SPEC §3): the token ids of a
+/// nanochat's `render_conversation` / `render_for_completion` (nanochat/tokenizer.py): the token ids of a
 /// conversation and the mask of the tokens the assistant is trained on.
 ///
 ///     <|bos|> <|user_start|> user <|user_end|> <|assistant_start|> reply <|assistant_end|> ...

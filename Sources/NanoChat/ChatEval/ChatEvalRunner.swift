@@ -63,7 +63,12 @@ public enum ChatEvalRunner {
                 let suffix = dist.rank == 0 ? "" : "_rank\(dist.rank)"
                 jsonl = try ChatEvalJSONL(path: Paths.join(dir, "\(o.label)_\(spec.slug)\(suffix).jsonl"))
             }
-            var progress = ChatEvalProgress(spec.name, total: problems)
+            var progress = Progress(spec.name, total: problems, unit: "problems")
+            // done / passed of this rank's share, scaled to the whole task
+            let showProgress: (Int, Int) -> Void = { done, passed in
+                progress.update(min(problems, done * dist.worldSize),
+                                detail: String(format: "%.1f%% right", 100 * Double(passed) / Double(max(done, 1))))
+            }
             let start = now()
             var counts: (passed: Int, total: Int)
             switch spec.kind {
@@ -73,7 +78,7 @@ public enum ChatEvalRunner {
                                                  rank: dist.rank, worldSize: dist.worldSize,
                                                  logits: { try engine.logits(rows: $0, positions: $1) },
                                                  record: { jsonl?.write($0) },
-                                                 progress: { progress.update(done: $0, passed: $1, scale: dist.worldSize) })
+                                                 progress: showProgress)
             case .generative:
                 let judge: GenerativeEval.Judge
                 let reference: (Int) -> String
@@ -94,9 +99,9 @@ public enum ChatEvalRunner {
                                                         .results.map { Array($0.dropFirst(prompt.count)) }
                                                 },
                                                 judge: judge, record: { jsonl?.write($0) },
-                                                progress: { progress.update(done: $0, passed: $1, scale: dist.worldSize) })
+                                                progress: showProgress)
             }
-            progress.finish()
+            progress.clear()
             try jsonl?.finish()
             let passed = Int(dist.allReduceSum(Double(counts.passed)).rounded())
             let total = Int(dist.allReduceSum(Double(counts.total)).rounded())

@@ -1,8 +1,8 @@
 import Foundation
 
-/// nanochat's checkpoint directory layout (§6), in safetensors:
+/// nanochat's checkpoint directory layout (nanochat/checkpoint_manager.py), in safetensors:
 ///   {dir}/model_{step:06d}.safetensors        weights, nanochat names (rank 0)
-///   {dir}/optim_{step:06d}_rank{r}.safetensors optimizer state
+///   {dir}/optim_{step:06d}_rank{r}.safetensors rank r's shard of the optimizer state (the rows and matrices it owns)
 ///   {dir}/loader_{step:06d}_rank{r}.json       each rank's data-loader state (exact resume on N ranks)
 ///   {dir}/meta_{step:06d}.json                 written LAST: a step counts as saved only once it exists
 /// Every file goes to a temporary name first and is renamed, so a crash mid-save leaves the previous

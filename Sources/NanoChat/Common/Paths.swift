@@ -18,6 +18,7 @@ public enum Paths {
     }
     public static var baseCheckpointsDir: String { join(baseDir, "base_checkpoints") }
     public static var sftCheckpointsDir: String { join(baseDir, "chatsft_checkpoints") }
+    public static var rlCheckpointsDir: String { join(baseDir, "chatrl_checkpoints") }
     public static var evalBundleDir: String { join(baseDir, "eval_bundle") }
     public static var baseEvalDir: String { join(baseDir, "base_eval") }
 
@@ -26,6 +27,10 @@ public enum Paths {
         catch { throw NanoChatError(file: path, "cannot create directory (\(error.localizedDescription))") }
     }
     public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+    public static func isDirectory(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+    }
 
     /// Creates `dir` if needed and writes and removes a probe file in it (per rank, since every rank writes its
     /// own files), so an unwritable output directory is one line before the work, not after it.

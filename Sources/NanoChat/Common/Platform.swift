@@ -73,4 +73,127 @@ public enum Platform {
 
     /// Installed memory in bytes.
     public static var physicalMemory: Int { Int(ProcessInfo.processInfo.physicalMemory) }
+
+    // MARK: - Sockets (chat_web's event loop)
+
+    /// Linux's POLLRDHUP (peer closed its writing side), which Glibc's module map does not export.
+    #if os(Linux)
+    public static let pollReadHangup: Int16 = 0x2000
+    #else
+    public static let pollReadHangup: Int16 = 0
+    #endif
+
+    /// close(2), ignoring the result.
+    public static func closeFD(_ fd: Int32) {
+        #if canImport(Darwin)
+        _ = Darwin.close(fd)
+        #elseif canImport(Glibc)
+        _ = Glibc.close(fd)
+        #else
+        _ = Musl.close(fd)
+        #endif
+    }
+
+    /// A non-blocking IPv4 TCP socket bound to host:port and listening; errors name the address.
+    public static func listenTCP(host: String, port: Int, backlog: Int32 = 1024) throws -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        #if os(Linux)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw NanoChatError("cannot create a socket (\(String(cString: strerror(errno))))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else {
+            closeFD(fd)
+            throw NanoChatError("--host=\(host) is not an IPv4 address")
+        }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bindSocket(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard ok == 0 else {
+            let why = String(cString: strerror(errno)); closeFD(fd)
+            throw NanoChatError("cannot bind \(host):\(port) (\(why))")
+        }
+        guard listen(fd, backlog) == 0 else { closeFD(fd); throw NanoChatError("listen on \(host):\(port) failed") }
+        setNonBlocking(fd)
+        return fd
+    }
+
+    private static func bindSocket(_ fd: Int32, _ addr: UnsafePointer<sockaddr>, _ len: socklen_t) -> Int32 {
+        #if canImport(Darwin)
+        return Darwin.bind(fd, addr, len)
+        #elseif canImport(Glibc)
+        return Glibc.bind(fd, addr, len)
+        #else
+        return Musl.bind(fd, addr, len)
+        #endif
+    }
+
+    /// accept(2) on a listening socket; the new socket is non-blocking. -1 when none is waiting.
+    public static func acceptClient(_ listenFD: Int32) -> Int32 {
+        let fd = accept(listenFD, nil, nil)
+        if fd >= 0 { setNonBlocking(fd); var one: Int32 = 1; setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        return fd
+    }
+
+    public static func setNonBlocking(_ fd: Int32) { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+
+    /// recv(2) into `buffer`: bytes read, 0 at end of stream, -1 with errno (EAGAIN: nothing yet).
+    public static func receive(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { recv(fd, buffer, count, 0) }
+
+    /// send(2) without SIGPIPE: bytes written or -1 with errno (EAGAIN: the socket buffer is full).
+    public static func sendBytes(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+        #if os(Linux)
+        return send(fd, buffer, count, Int32(MSG_NOSIGNAL))
+        #else
+        return send(fd, buffer, count, 0)
+        #endif
+    }
+
+    /// A non-blocking pipe (read end, write end): another thread wakes the event loop by writing a byte.
+    public static func wakePipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw NanoChatError("cannot create a pipe (\(String(cString: strerror(errno))))") }
+        setNonBlocking(fds[0]); setNonBlocking(fds[1])
+        return (fds[0], fds[1])
+    }
+
+    public static func writeByte(_ fd: Int32) { var b: UInt8 = 1; _ = write(fd, &b, 1) }
+    public static func drain(_ fd: Int32) { var buf = [UInt8](repeating: 0, count: 256); while read(fd, &buf, 256) > 0 {} }
+
+    /// The poll(2) event bits the loop uses.
+    public static let pollIn = Int16(POLLIN), pollOut = Int16(POLLOUT)
+    public static let pollClosed = Int16(POLLHUP) | Int16(POLLERR) | Int16(POLLNVAL)
+
+    /// poll(2) over `fds` for at most `timeoutMs`; fills `revents`. Returns the ready count (−1 on error).
+    public static func poll(_ fds: inout [pollfd], timeoutMs: Int32) -> Int32 {
+        #if canImport(Darwin)
+        return Darwin.poll(&fds, nfds_t(fds.count), timeoutMs)
+        #elseif canImport(Glibc)
+        return Glibc.poll(&fds, nfds_t(fds.count), timeoutMs)
+        #else
+        return Musl.poll(&fds, nfds_t(fds.count), timeoutMs)
+        #endif
+    }
+
+    /// Raises this process's open-file limit to its hard limit (a server holds one descriptor per client);
+    /// returns the soft limit now in force.
+    @discardableResult
+    public static func raiseOpenFileLimit() -> Int {
+        var lim = rlimit()
+        #if os(Linux)
+        let which = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let which = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(which, &lim) == 0 else { return 1024 }
+        if lim.rlim_cur < lim.rlim_max { lim.rlim_cur = min(lim.rlim_max, 65536); _ = setrlimit(which, &lim) }
+        _ = getrlimit(which, &lim)
+        return Int(lim.rlim_cur)
+    }
 }

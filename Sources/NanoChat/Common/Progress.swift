@@ -53,7 +53,7 @@ public struct Progress {
         switch ProcessInfo.processInfo.environment["NANOCHAT_PROGRESS"] {
         case "off": return .silent
         case "lines": return .lines
-        default: return isatty(STDOUT_FILENO) != 0 ? .inPlace : .lines
+        default: return Platform.isTerminal(STDOUT_FILENO) ? .inPlace : .lines
         }
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Our seeded generator (xoshiro256**, seeded by SplitMix64): weight init, sampling, generated data.
-/// Deterministic across platforms; bit-equality with torch's RNG is not a goal (§1.8). A value type,
-/// so its state can be saved in a checkpoint (`state`) for exact resume.
+/// Deterministic across platforms; bit-equality with torch's RNG is not a goal (nanochat/gpt.py: GPT.init_weights).
+/// A value type, so its state can be saved in a checkpoint (`state`) for exact resume.
 public struct RNG: RandomNumberGenerator, Codable, Sendable, Equatable {
     public var state: [UInt64]
 

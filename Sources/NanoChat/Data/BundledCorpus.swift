@@ -10,23 +10,15 @@ public enum BundledCorpus {
     /// Marker written beside the shards (not a shard name), so later runs can say what the data is.
     public static let marker = "BUNDLED_CORPUS.md"
 
-    /// `data/gutenberg` of the checkout this binary was built from (found through this source file's
-    /// path), else `./data/gutenberg`, else `$NANOCHAT_CORPUS_DIR`; nil when none has the shards.
+    /// `data/gutenberg` of the checkout this binary was built from, else `./data/gutenberg`, after
+    /// `$NANOCHAT_CORPUS_DIR`; nil when none has the shards.
     public static func sourceDir() -> String? {
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["NANOCHAT_CORPUS_DIR"], !env.isEmpty { candidates.append(env) }
-        // #filePath is Sources/NanoChat/Data/BundledCorpus.swift at build time: the repo is three levels up
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(repo.appendingPathComponent("data/gutenberg").path)
-        candidates.append(Paths.join(FileManager.default.currentDirectoryPath, "data/gutenberg"))
-        return candidates.first { !shardFiles(in: $0).isEmpty }
+        BundledData.repoDir("gutenberg", env: "NANOCHAT_CORPUS_DIR") { !shardFiles(in: $0).isEmpty }
     }
 
     /// The compressed shards of a source directory, in name order.
     public static func shardFiles(in dir: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return names.filter { $0.hasPrefix("gutenberg_") && $0.hasSuffix(".txt.zst") }.sorted().map { Paths.join(dir, $0) }
+        BundledData.zstFiles(in: dir, prefix: "gutenberg_").filter { $0.hasSuffix(".txt.zst") }
     }
 
     public static func isInstalled(dataDir: String) -> Bool { Paths.exists(Paths.join(dataDir, marker)) }
@@ -37,16 +29,7 @@ public enum BundledCorpus {
     public static func install(into dataDir: String, from source: String) throws -> (shards: Int, bytes: Int) {
         let files = shardFiles(in: source)
         guard !files.isEmpty else { throw NanoChatError(file: source, "no gutenberg_*.txt.zst shards here") }
-        try Paths.ensureDir(dataDir)
-        var bytes = 0
-        for f in files {
-            let data = try ZstdFile.decompress(f)
-            bytes += data.count
-            let name = String((f as NSString).lastPathComponent.dropLast(4)) // drop ".zst"
-            try atomicWrite(data, to: Paths.join(dataDir, name))
-        }
-        let readme = (try? String(contentsOfFile: Paths.join(source, "README.md"), encoding: .utf8)) ?? ""
-        try atomicWrite(Data(("Bundled corpus, decompressed from \(source)\n\n" + readme).utf8), to: Paths.join(dataDir, marker))
+        let bytes = try BundledData.decompress(files, into: dataDir, marker: marker, from: source)
         return (files.count, bytes)
     }
 

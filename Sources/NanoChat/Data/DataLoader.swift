@@ -28,10 +28,11 @@ public struct LoaderState: Codable, Equatable, Sendable {
     public var nanochatFields: LoaderState { LoaderState(pqIdx: pqIdx, rgIdx: rgIdx, epoch: epoch) }
 }
 
-/// nanochat's BOS best-fit packing loader (§4.3): rows of T+1 tokens, each starting with BOS; at each
-/// step the FIRST LONGEST buffered document that fits is appended whole, and when none fits the FIRST
-/// SHORTEST one is cropped to fill the row (its rest is discarded). The buffer is refilled in slices of
-/// 128 documents whenever it holds fewer than 1000. inputs = rows[:, :T], targets = rows[:, 1:].
+/// nanochat's BOS best-fit packing loader (nanochat/dataloader.py:
+/// tokenizing_distributed_data_loader_with_state_bos_bestfit): rows of T+1 tokens, each starting with BOS; at each
+/// step the FIRST LONGEST buffered document that fits is appended whole, and when none fits the FIRST SHORTEST one
+/// is cropped to fill the row (its rest is discarded). The buffer is refilled in slices of 128 documents whenever it
+/// holds fewer than 1000. inputs = rows[:, :T], targets = rows[:, 1:].
 public final class DataLoader {
     public let B: Int, T: Int
     public let split: String

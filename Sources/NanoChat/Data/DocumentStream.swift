@@ -1,7 +1,7 @@
 import Foundation
 
-/// Position in the rank-sharded document stream (§4.2): split file `pq`, row group `rg`, first
-/// document `doc` of the next 128-document slice, and the epoch (starting at 1).
+/// Position in the rank-sharded document stream (nanochat/dataloader.py: _document_batches): split file `pq`, row
+/// group `rg`, first document `doc` of the next 128-document slice, and the epoch (starting at 1).
 struct StreamCursor: Equatable {
     var pq: Int, rg: Int, doc: Int, epoch: Int
 }

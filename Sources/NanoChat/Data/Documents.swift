@@ -1,10 +1,10 @@
 import Foundation
 
 /// Where documents come from: a data directory of shards (.parquet, .jsonl, .txt; sorted by name; the
-/// last is the val split, the others train, §4.1) or a single file (its last 1% of documents is val).
+/// last is the val split, the others train, nanochat/dataset.py) or a single file (its last 1% of documents is val).
 /// Row-group-level access (`splitFileCount`, `rowGroups`, `readRowGroup`) serves the rank-sharded
-/// document stream of the loader (§4.2); `forEachDocument` is the simple sequential view.
-/// Thread-safe: the loader reads from a background thread.
+/// document stream of the loader (nanochat/dataloader.py: _document_batches); `forEachDocument` is the simple
+/// sequential view. Thread-safe: the loader reads from a background thread.
 public final class DocumentSource: @unchecked Sendable {
     public let path: String
     public let files: [String]

@@ -3,7 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// nanochat's `python -m nanochat.dataset -n N` (§4.1): the first N train shards plus the pinned val
+/// nanochat's `python -m nanochat.dataset -n N` (nanochat/dataset.py): the first N train shards plus the pinned val
 /// shard, `workers` in parallel, `attempts` tries each with 2^attempt s backoff, written to `.tmp`
 /// then renamed, skipping shards already present, with a progress line (shards, MB, MB/s).
 public final class ShardDownloader {
@@ -23,11 +23,10 @@ public final class ShardDownloader {
     public let baseURL: String
     public let dataDir: String
     public var workers = 4
-    public var attempts = 5
-    /// First retry wait in seconds; doubles each attempt (2, 4, 8, 16 like nanochat's 2**attempt).
-    public var retryBase = 2.0
-    /// Idle timeout per request.
-    public var timeout = 60.0
+    /// Retries, backoff and timeouts of each GET.
+    public var http = HTTPDownload()
+    public var attempts: Int { get { http.attempts } set { http.attempts = newValue } }
+    public var retryBase: Double { get { http.retryBase } set { http.retryBase = newValue } }
     public var showProgress = true
 
     public init(baseURL: String = ShardDownloader.defaultBaseURL, dataDir: String) {
@@ -102,40 +101,86 @@ public final class ShardDownloader {
     /// nil on success, else the last error.
     private func fetchWithRetries(_ i: Int) -> String? {
         let name = Self.shardName(i)
-        let path = Paths.join(dataDir, name), tmp = path + ".tmp"
+        return http.fetchWithRetries(URL(string: "\(baseURL)/\(name)")!, to: Paths.join(dataDir, name), label: name,
+                                     onBytes: { [weak self] n in self?.add(bytes: n) }, say: { [weak self] s in self?.say(s) })
+    }
+
+    /// nil when the server answers at all (any HTTP status), else why it could not be reached.
+    public func probe(timeout: Double = 8) -> String? {
+        HTTPDownload.probe(URL(string: "\(baseURL)/\(Self.shardName(Self.maxShard))")!, timeout: timeout)
+    }
+}
+
+/// One file over HTTP(S) the way every downloader here does it: streamed into `path.tmp`, renamed into place
+/// only when the whole body arrived (HTTP 200 and Content-Length bytes), `attempts` tries with 2^attempt s
+/// backoff (nanochat's nanochat/dataset.py), an idle timeout (a stalled server fails the try instead of
+/// hanging) and a total timeout per try. Failures are one short reason ("HTTP 500", "got 10 of 20 bytes",
+/// "timed out"); a failed try leaves no file behind.
+public struct HTTPDownload: Sendable {
+    public var attempts = 5
+    /// First retry wait in seconds; doubles each attempt (2, 4, 8, 16 like nanochat's 2**attempt).
+    public var retryBase = 2.0
+    /// Seconds without a byte (or to connect) before a try fails.
+    public var idleTimeout = 60.0
+    /// Seconds one try may take in all.
+    public var totalTimeout = 6 * 3600.0
+
+    public init() {}
+
+    /// nil on success (the file is at `path`), else the last error; `say` gets one line per failed try.
+    public func fetchWithRetries(_ url: URL, to path: String, label: String, onBytes: @escaping (Int) -> Void = { _ in },
+                                 say: (String) -> Void = { print0($0) }) -> String? {
+        let tmp = path + ".tmp"
         var lastError = ""
         for attempt in 1...max(1, attempts) {
-            let r = fetch(URL(string: "\(baseURL)/\(name)")!, to: tmp)
+            let r = fetch(url, to: tmp, onBytes: onBytes)
             if r.error == nil {
                 do { try atomicRename(tmp, path); return nil } catch { lastError = "\(error)" }
             } else {
                 lastError = r.error!
-                add(bytes: -r.bytes)
+                onBytes(-r.bytes)
             }
             try? FileManager.default.removeItem(atPath: tmp)
             if attempt < attempts {
                 let wait = retryBase * pow(2, Double(attempt - 1))
-                say("\(name): attempt \(attempt)/\(attempts) failed (\(lastError)); retrying in \(String(format: "%g", wait)) s")
+                say("\(label): attempt \(attempt)/\(attempts) failed (\(lastError)); retrying in \(String(format: "%g", wait)) s")
                 Thread.sleep(forTimeInterval: wait)
             }
         }
-        say("\(name): failed after \(attempts) attempts (\(lastError))")
+        say("\(label): failed after \(attempts) attempts (\(lastError))")
         return lastError
     }
 
+    /// A small body (a JSON listing) in memory, with the same retries; throws one line naming the URL.
+    public func get(_ url: URL, maxBytes: Int = 1 << 24, say: (String) -> Void = { print0($0) }) throws -> Data {
+        let dir = NSTemporaryDirectory() + "nanochat-get-\(UUID().uuidString)"
+        try Paths.ensureDir(dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = Paths.join(dir, "body")
+        if let e = fetchWithRetries(url, to: path, label: url.absoluteString, say: say) {
+            throw NanoChatError("download failed: \(url.absoluteString) (\(e))")
+        }
+        guard let d = FileManager.default.contents(atPath: path), d.count <= maxBytes else {
+            throw NanoChatError("download failed: \(url.absoluteString) (body missing or over \(maxBytes) bytes)")
+        }
+        return d
+    }
+
     /// One GET streamed into `tmp`; error is nil on HTTP 200 with the whole body.
-    private func fetch(_ url: URL, to tmp: String) -> (error: String?, bytes: Int) {
+    func fetch(_ url: URL, to tmp: String, onBytes: @escaping (Int) -> Void) -> (error: String?, bytes: Int) {
         guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
             return ("cannot create \(tmp)", 0)
         }
         defer { try? h.close() }
-        let d = FetchDelegate(handle: h) { [weak self] n in self?.add(bytes: n) }
+        let d = FetchDelegate(handle: h, onBytes: onBytes)
         let cfg = URLSessionConfiguration.ephemeral
-        cfg.timeoutIntervalForRequest = timeout
+        cfg.timeoutIntervalForRequest = idleTimeout
+        cfg.timeoutIntervalForResource = totalTimeout
         let session = URLSession(configuration: cfg, delegate: d, delegateQueue: nil)
         session.dataTask(with: url).resume()
         d.done.wait()
         session.finishTasksAndInvalidate()
+        if d.timedOut { return ("timed out: no data for \(String(format: "%g", idleTimeout)) s, or over \(String(format: "%g", totalTimeout)) s in all", d.bytes) }
         if let e = d.error { return (e, d.bytes) }
         if let expected = d.expected, expected >= 0, expected != d.bytes {
             return ("got \(d.bytes) of \(expected) bytes", d.bytes)
@@ -144,18 +189,18 @@ public final class ShardDownloader {
     }
 
     /// nil when the server answers at all (any HTTP status), else why it could not be reached.
-    public func probe(timeout: Double = 8) -> String? {
+    public static func probe(_ url: URL, timeout: Double = 8) -> String? {
         let d = FetchDelegate(handle: nil, onBytes: { _ in })
         let cfg = URLSessionConfiguration.ephemeral
         cfg.timeoutIntervalForRequest = timeout
         cfg.timeoutIntervalForResource = timeout
         let session = URLSession(configuration: cfg, delegate: d, delegateQueue: nil)
-        var req = URLRequest(url: URL(string: "\(baseURL)/\(Self.shardName(Self.maxShard))")!)
+        var req = URLRequest(url: url)
         req.httpMethod = "HEAD"
         session.dataTask(with: req).resume()
         d.done.wait()
         session.finishTasksAndInvalidate()
-        return d.status > 0 ? nil : (d.error ?? "no response")
+        return d.status > 0 ? nil : d.timedOut ? "timed out after \(String(format: "%g", timeout)) s" : (d.error ?? "no response")
     }
 }
 
@@ -168,6 +213,7 @@ private final class FetchDelegate: NSObject, URLSessionDataDelegate, @unchecked 
     var expected: Int64?
     var bytes = 0
     var error: String?
+    var timedOut = false
 
     init(handle: FileHandle?, onBytes: @escaping (Int) -> Void) { self.handle = handle; self.onBytes = onBytes }
 
@@ -187,7 +233,10 @@ private final class FetchDelegate: NSObject, URLSessionDataDelegate, @unchecked 
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError e: Error?) {
-        if let e, error == nil, status == 0 || handle != nil { error = e.localizedDescription }
+        if let e, error == nil, status == 0 || handle != nil {
+            error = e.localizedDescription
+            timedOut = (e as? URLError)?.code == .timedOut
+        }
         done.signal()
     }
 }

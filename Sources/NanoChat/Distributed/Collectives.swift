@@ -133,12 +133,6 @@ extension Distributed {
         guard let base = buf.baseAddress else { return }
         startAllReduceSum(base, count: buf.count).wait()
     }
-    public func reduceScatterSum(send: UnsafeMutablePointer<Float>, recv: UnsafeMutablePointer<Float>, counts: [Int]) {
-        startReduceScatterSum(send: send, recv: recv, counts: counts).wait()
-    }
-    public func allGather(_ buf: UnsafeMutablePointer<Float>, counts: [Int]) {
-        startAllGather(buf, counts: counts).wait()
-    }
     public func broadcast(_ buf: UnsafeMutablePointer<Float>, count: Int, root: Int = 0) {
         startBroadcast(buf, count: count, root: root).wait()
     }
@@ -155,16 +149,14 @@ extension Distributed {
     }
     public func allReduceSum(_ x: Double) -> Double { scalar(x, .sum) }
     public func allReduceMax(_ x: Double) -> Double { scalar(x, .max) }
-    public func allReduceMin(_ x: Double) -> Double { scalar(x, .min) }
-    /// The mean over ranks (the logged training loss).
     public func allReduceMean(_ x: Double) -> Double { scalar(x, .sum) / Double(worldSize) }
 
-    enum ScalarOp { case sum, max, min }
+    enum ScalarOp { case sum, max }
     private func scalar(_ x: Double, _ op: ScalarOp) -> Double {
         guard communicates else { return x }
         var v = x
         #if NANOCHAT_MPI
-        let mpiOp = op == .sum ? cmpi_sum() : (op == .max ? cmpi_max() : cmpi_min())
+        let mpiOp = op == .sum ? cmpi_sum() : cmpi_max()
         MPI_Allreduce(cmpi_in_place(), &v, 1, cmpi_double(), mpiOp, cmpi_comm_world())
         #endif
         return v

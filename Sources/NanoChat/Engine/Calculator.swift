@@ -1,18 +1,29 @@
 import Foundation
 
-/// nanochat's calculator tool (`use_calculator`) with an evaluator of our own instead of Python's eval:
-/// never a shell, never code execution. What it accepts, after stripping commas:
-/// - arithmetic over `0-9 . + - * / ( )` and spaces, with Python's meaning (`/` true division, `//`
-///   floor division, unary signs, int vs float results printed as Python prints them); `**` is refused;
-/// - nanochat's string form: string literals, parentheses and `.count(...)`, e.g. `'strawberry'.count('r')`,
-///   with nanochat's character whitelist and dangerous-name blacklist.
-/// Anything else (a Python error, a name, a call, division by zero) gives nil: no output, as nanochat.
-/// Differences from Python: integers are 64-bit (a result beyond gives nil where Python prints the big
-/// integer), nesting deeper than 200 parentheses gives nil (Python's parser stops at 200 as well), and
-/// input longer than `maxLength` characters gives nil. Every answer takes time linear in the input.
+/// nanochat's calculator tool (`nanochat/engine.py: use_calculator`) with an evaluator of our own instead
+/// of Python's `eval`: never a shell, never code execution. nanochat's gate is reproduced exactly: commas
+/// are removed first, then
+/// - arithmetic over `0-9 . + - * / ( )` and spaces, `**` refused: Python's meaning, with arbitrary-precision
+///   integers (`/` true division correctly rounded, `//` floor division, unary signs, int vs float printed as
+///   Python prints them). `%` is not in nanochat's whitelist, so it is refused as there;
+/// - otherwise letters, digits, quotes, `( ) . _` and spaces, no dangerous name, and `.count(` somewhere:
+///   string literals (adjacent ones concatenate), numbers, parentheses and method calls. Supported methods
+///   (`CalculatorMethods.swift`): on str `count lower upper strip lstrip rstrip split replace find rfind index
+///   startswith endswith join capitalize title swapcase` and the `is…` tests; on lists `count index`.
+///   nanochat's whitelist has no `[ ] :`, so indexing and slicing are refused there and here; and since
+///   commas are gone a call has at most one argument (`replace` is a TypeError in nanochat too).
+/// Anything else (a Python error, a name such as `len` — nanochat evaluates with no builtins — an unsupported
+/// method, division by zero) gives nil: no output, as nanochat. Where Python answers and we do not: methods
+/// outside the list and the keyword operators (`in`, `and`, `if`…). Integers are unbounded as in Python up to
+/// its `int_max_str_digits` (4300): a longer literal or result gives nil (Python raises ValueError, and
+/// nanochat's `str(result)` would crash the decode). Nesting deeper than 200 parentheses gives nil (Python's
+/// parser stops at 200), as does input longer than `maxLength`. Checked against Python on every case of
+/// `Tests/NanoChatTests/Fixtures/calculator_cases.json` (written by `dev/calculator/cases.py`).
 public enum Calculator {
     public static let maxLength = 10_000
     static let maxDepth = 200
+    /// CPython's `sys.int_info.default_max_str_digits`: int ↔ str conversions beyond it raise ValueError.
+    static let maxDigits = 4300
 
     public static func evaluate(_ raw: String) -> String? {
         let expr = raw.replacingOccurrences(of: ",", with: "")
@@ -20,8 +31,8 @@ public enum Calculator {
         let arithmetic = Set("0123456789*+-/.() ".utf8)
         if expr.utf8.allSatisfy({ arithmetic.contains($0) }) {
             if expr.contains("**") { return nil }
-            var p = Parser(Array(expr.utf8))
-            guard let v = p.arithmeticExpression(), p.atEnd else { return nil }
+            var parser = Parser(Array(expr.utf8))
+            guard let v = parser.arithmeticExpression(), parser.atEnd else { return nil }
             return v.pythonString
         }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'\"()._ ".utf8)
@@ -31,28 +42,49 @@ public enum Calculator {
         let lower = expr.lowercased()
         if dangerous.contains(where: { lower.contains($0) }) { return nil }
         guard expr.contains(".count(") else { return nil }
-        var p = Parser(Array(expr.utf8))
-        guard let v = p.stringExpression(), p.atEnd else { return nil }
+        var parser = Parser(Array(expr.utf8))
+        guard let v = parser.stringExpression(), parser.atEnd else { return nil }
         return v.pythonString
     }
 
     /// A Python value of the kinds the two grammars produce.
     enum Value {
-        case int(Int64), float(Double), string([UInt8])
+        case int(BigInt), float(Double), string([UInt8]), bool(Bool), list([[UInt8]])
+        case emptyTuple   // `()`: reachable through both whitelists, and Python answers `()`
 
-        var pythonString: String {
+        /// `str(value)`, what nanochat's engine encodes; nil where Python's str() raises (too many digits).
+        var pythonString: String? {
             switch self {
-            case .int(let i): return String(i)
+            case .int(let i):
+                let text = i.description
+                return text.utf8.count - (i.negative ? 1 : 0) > maxDigits ? nil : text
             case .float(let d): return pythonRepr(d)
             case .string(let s): return String(decoding: s, as: UTF8.self)
+            case .bool(let b): return b ? "True" : "False"
+            case .list(let items): return "[" + items.map(Self.repr).joined(separator: ", ") + "]"
+            case .emptyTuple: return "()"
             }
         }
+
+        /// Python's repr of a str made of whitelisted characters (no backslashes or control characters).
+        static func repr(_ s: [UInt8]) -> String {
+            let text = String(decoding: s, as: UTF8.self)
+            if s.contains(UInt8(ascii: "'")) && !s.contains(UInt8(ascii: "\"")) { return "\"" + text + "\"" }
+            return "'" + text.replacingOccurrences(of: "'", with: "\\'") + "'"
+        }
+
+        /// `float(x)` as Python's mixed arithmetic does it; nil for a str or an int too large (OverflowError).
         var asDouble: Double? {
-            switch self { case .int(let i): return Double(i); case .float(let d): return d; case .string: return nil }
+            switch self {
+            case .int(let i): return i.double
+            case .float(let d): return d
+            case .bool(let b): return b ? 1 : 0
+            case .string, .list, .emptyTuple: return nil
+            }
         }
     }
 
-    /// Recursive descent over bytes; nil = a Python error (syntax, type, zero division, overflow).
+    /// Recursive descent over bytes; nil = a Python error (syntax, type, value, zero division, overflow).
     struct Parser {
         let s: [UInt8]
         var i = 0, depth = 0
@@ -71,8 +103,7 @@ public enum Calculator {
             guard var v = term() else { return nil }
             while let c = peek(), c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
                 i += 1
-                guard let r = term() else { return nil }
-                guard let out = Self.apply(c, v, r) else { return nil }
+                guard let r = term(), let out = Self.apply(c, v, r) else { return nil }
                 v = out
             }
             return v
@@ -100,14 +131,15 @@ public enum Calculator {
                 guard depth <= maxDepth, let v = factor() else { return nil }
                 if c == UInt8(ascii: "+") { return v }
                 switch v {
-                case .int(let x): let (r, o) = Int64(0).subtractingReportingOverflow(x); return o ? nil : .int(r)
+                case .int(let x): return .int(-x)
                 case .float(let x): return .float(-x)
-                case .string: return nil
+                default: return nil
                 }
             }
             if c == UInt8(ascii: "(") {
                 i += 1
                 depth += 1; defer { depth -= 1 }
+                if eat(")") { return peek() == UInt8(ascii: "(") ? nil : .emptyTuple }
                 guard depth <= maxDepth, let v = arithmeticExpression(), eat(")") else { return nil }
                 if peek() == UInt8(ascii: "(") { return nil }   // `(2)(3)`: calling a number, a TypeError
                 return v
@@ -124,24 +156,31 @@ public enum Calculator {
                 i += 1
             }
             guard digits > 0, dots <= 1 else { return nil }
-            let text = String(decoding: s[start..<i], as: UTF8.self)
+            let text = s[start..<i]
             if peek() == UInt8(ascii: "(") { return nil }   // `2(3)`: a TypeError in Python
-            if dots == 1 { return Double(text.hasSuffix(".") ? text + "0" : text).map { .float($0) } }
-            if text.count > 1 && text.hasPrefix("0") && text.contains(where: { $0 != "0" }) { return nil }
-            return Int64(text).map { .int($0) }
+            if dots == 1 {
+                let literal = String(decoding: text, as: UTF8.self)
+                return Double(literal.hasSuffix(".") ? literal + "0" : literal).map { .float($0) }
+            }
+            if text.count > 1 && text.first == UInt8(ascii: "0") && text.contains(where: { $0 != UInt8(ascii: "0") }) { return nil }
+            guard text.count <= maxDigits else { return nil }   // SyntaxError: exceeds the limit for int conversion
+            return BigInt(decimal: text).map { .int($0) }
         }
 
         static func apply(_ op: UInt8, _ a: Value, _ b: Value) -> Value? {
+            switch (op, a, b) {   // tuples: () + () and () * n (either order) are (), the rest a TypeError
+            case (UInt8(ascii: "+"), .emptyTuple, .emptyTuple), (UInt8(ascii: "*"), .emptyTuple, .int),
+                 (UInt8(ascii: "*"), .int, .emptyTuple): return .emptyTuple
+            case (_, .emptyTuple, _), (_, _, .emptyTuple): return nil
+            default: break
+            }
             if case .int(let x) = a, case .int(let y) = b {
                 switch op {
-                case UInt8(ascii: "+"): let r = x.addingReportingOverflow(y); return r.overflow ? nil : .int(r.partialValue)
-                case UInt8(ascii: "-"): let r = x.subtractingReportingOverflow(y); return r.overflow ? nil : .int(r.partialValue)
-                case UInt8(ascii: "*"): let r = x.multipliedReportingOverflow(by: y); return r.overflow ? nil : .int(r.partialValue)
-                case UInt8(ascii: "/"): return y == 0 ? nil : .float(Double(x) / Double(y))
-                default:   // floor division rounds toward −∞
-                    if y == 0 || (x == .min && y == -1) { return nil }
-                    let q = x / y
-                    return .int((x % y != 0 && (x < 0) != (y < 0)) ? q - 1 : q)
+                case UInt8(ascii: "+"): return .int(x + y)
+                case UInt8(ascii: "-"): return .int(x - y)
+                case UInt8(ascii: "*"): return .int(x * y)
+                case UInt8(ascii: "/"): return BigInt.trueDivide(x, y).map { .float($0) }
+                default: return BigInt.floorDivMod(x, y).map { .int($0.quotient) }
                 }
             }
             guard let x = a.asDouble, let y = b.asDouble else { return nil }
@@ -150,25 +189,49 @@ public enum Calculator {
             case UInt8(ascii: "-"): return .float(x - y)
             case UInt8(ascii: "*"): return .float(x * y)
             case UInt8(ascii: "/"): return y == 0 ? nil : .float(x / y)
-            default: return y == 0 ? nil : .float((x / y).rounded(.down))
+            default: return y == 0 ? nil : .float(floorDivide(x, y))
             }
         }
 
-        // The string form: primary ('.count(' expr ')')*, primary = adjacent string literals
-        // (concatenated, as Python does), a number, or '(' expr ')'.
+        /// CPython's `float_floor_div` (`_float_div_mod`): from fmod, so `0.3 // 0.1` is 2.0 as in Python.
+        static func floorDivide(_ vx: Double, _ wx: Double) -> Double {
+            var mod = fmod(vx, wx)
+            var div = (vx - mod) / wx
+            if mod != 0 {
+                if (wx < 0) != (mod < 0) { mod += wx; div -= 1 }
+            }
+            guard div != 0 else { return (vx / wx).sign == .minus ? -0.0 : 0.0 }   // copysign(0.0, vx / wx)
+            var floordiv = div.rounded(.down)
+            if div - floordiv > 0.5 { floordiv += 1 }
+            return floordiv
+        }
+
+        // The string form: postfix := primary ('.' name '(' [expr] ')')*,
+        // primary := adjacent string literals (concatenated, as Python does) | number | '(' expr ')'.
         mutating func stringExpression() -> Value? {
             guard var v = stringPrimary() else { return nil }
             while peek() == UInt8(ascii: ".") {
                 i += 1
                 skipSpaces()
-                let name = Array("count".utf8)
-                guard i + name.count <= s.count, Array(s[i..<(i + name.count)]) == name else { return nil }
-                i += name.count
-                guard eat("("), let arg = stringExpression(), eat(")") else { return nil }
-                guard case .string(let hay) = v, case .string(let needle) = arg else { return nil }
-                v = .int(Int64(Self.count(needle, in: hay)))
+                let start = i
+                while i < s.count, Self.isNameByte(s[i]) { i += 1 }
+                guard i > start else { return nil }
+                let name = String(decoding: s[start..<i], as: UTF8.self)
+                guard eat("(") else { return nil }   // a bare method object: refused
+                var argument: Value? = nil
+                if peek() != UInt8(ascii: ")") {
+                    guard let arg = stringExpression() else { return nil }
+                    argument = arg
+                }
+                guard eat(")"), let out = CalculatorMethods.call(name, on: v, argument: argument) else { return nil }
+                v = out
             }
             return v
+        }
+
+        static func isNameByte(_ c: UInt8) -> Bool {
+            (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+                || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "_")
         }
 
         mutating func stringPrimary() -> Value? {
@@ -176,6 +239,7 @@ public enum Calculator {
             if c == UInt8(ascii: "(") {
                 i += 1
                 depth += 1; defer { depth -= 1 }
+                if eat(")") { return .emptyTuple }
                 guard depth <= maxDepth, let v = stringExpression(), eat(")") else { return nil }
                 return v
             }
@@ -190,17 +254,7 @@ public enum Calculator {
                 return .string(out)
             }
             if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") { return number() }
-            return nil   // a name: NameError with no builtins
-        }
-
-        /// str.count: non-overlapping occurrences; the empty string occurs len+1 times.
-        static func count(_ needle: [UInt8], in hay: [UInt8]) -> Int {
-            if needle.isEmpty { return hay.count + 1 }
-            var n = 0, j = 0
-            while j + needle.count <= hay.count {
-                if hay[j..<(j + needle.count)].elementsEqual(needle) { n += 1; j += needle.count } else { j += 1 }
-            }
-            return n
+            return nil   // a name: NameError with no builtins (True/False/None and keywords: not supported)
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What chat_cli and chat_web load: a model and its tokenizer from `chatsft_checkpoints/<tag>/` (source
-/// "sft") or `base_checkpoints/<tag>/` (source "base"), nanochat's `load_model(source, ...)`.
+/// "sft"), `chatrl_checkpoints/<tag>/` ("rl") or `base_checkpoints/<tag>/` ("base"), nanochat's `load_model(source, ...)`.
 public struct ChatModel {
     public let model: GPT
     public let tokenizer: Tokenizer
@@ -12,13 +12,14 @@ public struct ChatModel {
         let checkpoints: String
         switch source {
         case "sft": checkpoints = Paths.sftCheckpointsDir
+        case "rl": checkpoints = Paths.rlCheckpointsDir
         case "base": checkpoints = Paths.baseCheckpointsDir
-        default: throw NanoChatError("--source=\(source): must be sft or base")
+        default: throw NanoChatError("--source=\(source): must be sft, rl or base")
         }
         guard Paths.exists(checkpoints) else {
-            throw NanoChatError(file: checkpoints, "no checkpoints here (train with \(source == "sft" ? "chat_sft" : "base_train") first, or pass --source)")
+            throw NanoChatError(file: checkpoints, "no checkpoints here (train with \(["sft": "chat_sft", "rl": "chat_rl"][source] ?? "base_train") first, or pass --source)")
         }
-        let tokenizer = try BaseEval.loadTokenizer(directory: tokenizerDir ?? Paths.tokenizerDir)
+        let tokenizer = try Tokenizer.load(path: tokenizerDir ?? Paths.tokenizerDir)
         let ckpt = try CheckpointManager.loadModel(checkpointsDir: checkpoints, modelTag: modelTag, step: step)
         guard ckpt.model.config.vocabSize == tokenizer.vocabSize else {
             throw NanoChatError(file: ckpt.dir, "model vocab size \(ckpt.model.config.vocabSize) does not match the tokenizer's \(tokenizer.vocabSize)")

@@ -50,7 +50,7 @@ public final class Engine {
         guard numSamples > 0 else { throw NanoChatError("generate: num_samples must be positive, got \(numSamples)") }
         guard maxTokens >= 0 else { throw NanoChatError("generate: max_tokens must be ≥ 0, got \(maxTokens)") }
         guard temperature >= 0, temperature.isFinite else { throw NanoChatError("generate: temperature must be ≥ 0, got \(temperature)") }
-        let limit = 10 * model.config.sequenceLen
+        let limit = model.config.rotaryLimit
         guard tokens.count + maxTokens <= limit else {
             throw NanoChatError("generate: prompt (\(tokens.count)) + max_tokens (\(maxTokens)) exceeds the model's limit of \(limit) positions")
         }

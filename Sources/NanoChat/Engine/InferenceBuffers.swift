@@ -12,8 +12,7 @@ final class InferenceBuffers {
     let k, v: UnsafeMutablePointer<Float>                      // [N, Hkv·D]
     let rstd, lse: UnsafeMutablePointer<Float>                 // [N·H]
     let gate, sig: UnsafeMutablePointer<Float>                 // [N·Hkv], [N]
-    let prev: UnsafeMutablePointer<Float>                      // [N, C] each row's cached previous embedding
-    let starts, kvOffsets: UnsafeMutablePointer<Int>           // [N] per row: cache length, cache offset
+    let positions: UnsafeMutablePointer<Int>                   // [N] each token's position in its sequence
     let attnS, headChunk, headScratch: UnsafeMutablePointer<Float>
     let headRows, headWorkers: Int
 
@@ -24,7 +23,7 @@ final class InferenceBuffers {
         self.blocks = blocks
         func f(_ n: Int) -> UnsafeMutablePointer<Float> { blocks.floats(n) }
         idx = blocks.alloc(N, Int32.self)
-        prev = f(N * C); starts = blocks.alloc(N, Int.self); kvOffsets = blocks.alloc(N, Int.self)
+        positions = blocks.alloc(N, Int.self)
         xe = f(N * C); x0 = f(N * C); x = f(N * C); xn = f(N * C); tmp = f(N * C); backout = f(N * C)
         h = f(N * 4 * C)
         q = f(N * H * D); y = f(N * H * D); k = f(N * Hkv * D); v = f(N * Hkv * D)

@@ -19,8 +19,8 @@ public final class KVCache {
     public init(config c: GPTConfig, rows: Int, capacity: Int) throws {
         guard rows > 0, capacity > 0 else { throw NanoChatError("KV cache: rows (\(rows)) and capacity (\(capacity)) must be positive") }
         // the rotary table covers 10·sequence_len positions (nanochat asserts the same)
-        guard capacity <= 10 * c.sequenceLen else {
-            throw NanoChatError("KV cache: \(capacity) positions exceed the model's limit of 10·sequence_len = \(10 * c.sequenceLen)")
+        guard capacity <= c.rotaryLimit else {
+            throw NanoChatError("KV cache: \(capacity) positions exceed the model's limit of 10·sequence_len = \(c.rotaryLimit)")
         }
         self.rows = rows; self.capacity = capacity
         lengths = [Int](repeating: 0, count: rows)

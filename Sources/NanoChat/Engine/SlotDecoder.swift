@@ -4,6 +4,8 @@
 // in ONE forward: one pass over the weights for all of them, each attending only to its own cache.
 // Slots are freed and refilled between steps. A row's tokens do not depend on which other rows share
 // its steps (the decode kernels compute each row alone; `SlotDecoderTests` checks greedy tokens).
+// chat_web's decode loop takes the same ragged forward through `forwardRagged`: one-row caches per
+// request, a new request's prompt in the same forward as the others' decode tokens.
 
 /// `slots` sequences of up to `capacity` tokens each over one read-only GPT.
 public final class SlotDecoder {
@@ -57,5 +59,44 @@ public final class SlotDecoder {
             }
         }
         return logits
+    }
+}
+
+/// One row of the server's ragged forward: its cache (one row, its own length) and the new tokens to feed it.
+struct RaggedRow {
+    let cache: KVCache
+    let tokens: [Int32]
+    /// Logits for every new position (prompt scoring), not only the last.
+    let allLogits: Bool
+}
+
+extension GPT {
+    /// Feeds each row's tokens after its cached positions and advances its cache, all in one forward.
+    /// Returns, per row, the softcapped logits [positions, vocabSize] of its last new position (or all of
+    /// them with `allLogits`).
+    func forwardRagged(_ rows: [RaggedRow], buffers: inout InferenceBuffers?) throws -> [[Float]] {
+        guard !rows.isEmpty else { return [] }
+        let V = config.vocabSize
+        var tokens: [Int32] = [], wanted: [Int] = []
+        for (r, row) in rows.enumerated() {
+            guard row.cache.rows == 1, !row.tokens.isEmpty else { throw NanoChatError("GPT.forwardRagged: row \(r) needs a one-row cache and tokens") }
+            let n0 = tokens.count
+            tokens += row.tokens
+            if row.allLogits { wanted += Array(n0..<tokens.count) } else { wanted.append(tokens.count - 1) }
+        }
+        if buffers == nil || buffers!.capacity < tokens.count { buffers = nil; buffers = InferenceBuffers(config: config, rows: tokens.count) }
+        var out = [Float](repeating: 0, count: wanted.count * V)
+        try tokens.withUnsafeBufferPointer { tb in
+            try out.withUnsafeMutableBufferPointer { ob in
+                try forwardCached(tb.baseAddress!, segments: rows.map { CachedSegment(cache: $0.cache, row: 0, count: $0.tokens.count) },
+                                  buffers: buffers!, logitRows: wanted, logits: ob.baseAddress!)
+            }
+        }
+        var result: [[Float]] = [], i = 0
+        for row in rows {
+            let m = row.allLogits ? row.tokens.count : 1
+            result.append(Array(out[(i * V)..<((i + m) * V)])); i += m
+        }
+        return result
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// base_eval's logic (§5.3) on an already loaded model and tokenizer: **sample** (rank 0), **bpb** on the
-/// train and val splits, **core** (CSV on rank 0), or, with `--text`, the bits per byte of one file.
+/// base_eval's logic (scripts/base_eval.py) on an already loaded model and tokenizer: **sample** (rank 0), **bpb**
+/// on the train and val splits, **core** (CSV on rank 0), or, with `--text`, the bits per byte of one file.
 /// The executable supplies the checkpoint loading and the batch source (the data loader).
 public enum BaseEval {
     public struct Options {
@@ -41,13 +41,15 @@ public enum BaseEval {
         public var text: (bpb: Double, tokens: Int)? = nil
     }
 
-    /// The tokenizer of a directory: `tokenizer.tiktoken` + `tokenizer_config.json` as tok_train writes them,
-    /// or a bare `tokenizer.tiktoken` (nanochat's split pattern and special tokens assumed).
-    public static func loadTokenizer(directory: String) throws -> Tokenizer {
-        if Paths.exists(Paths.join(directory, Tokenizer.configFileName)) { return try Tokenizer.load(directory: directory) }
-        let ranks = Paths.join(directory, Tokenizer.ranksFileName)
-        guard Paths.exists(ranks) else { throw NanoChatError(file: ranks, "no tokenizer here (train one with tok_train or pass --tokenizer-dir)") }
-        return try Tokenizer.load(tiktokenFile: ranks)
+    /// The CORE bundle when no --bundle-dir is given: nanochat's `$NANOCHAT_BASE_DIR/eval_bundle`, else the
+    /// subset shipped in data/core (nanochat's layout, the tasks whose licenses allow it), with the one line
+    /// that says so; `evalBundle` when neither has a core.yaml (base_eval then skips CORE with its own line).
+    public static func defaultBundleDir(evalBundle: String = Paths.evalBundleDir,
+                                        bundled: String? = BundledCore.sourceDir()) -> (dir: String, note: String?) {
+        if Paths.exists(Paths.join(evalBundle, "core.yaml")) { return (evalBundle, nil) }
+        guard let b = bundled else { return (evalBundle, nil) }
+        return (b, "NOTE: no CORE bundle at \(evalBundle) — using the subset bundled in \(b) (up to 100 rows per task, "
+                 + "the tasks whose licenses allow shipping them; see its README.md). nanochat's eval_bundle.zip unpacked there is used when present.")
     }
 
     /// A `--text` file: empty is an error (no bytes to measure), invalid UTF-8 is decoded with U+FFFD

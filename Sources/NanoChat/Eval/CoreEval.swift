@@ -53,8 +53,8 @@ func pad(_ s: String, _ w: Int) -> String {
     return n >= w ? s : s + String(repeating: " ", count: w - n)
 }
 
-/// The CORE benchmark (§5.2): every task of a bundle, examples spread over MPI ranks (idx % W), rendering
-/// and tokenization spread over threads, forwards run one example at a time (the model uses all cores).
+/// The CORE benchmark (nanochat/core_eval.py): every task of a bundle, examples spread over MPI ranks (idx % W),
+/// rendering and tokenization spread over threads, forwards run one example at a time (the model uses all cores).
 public enum CoreEval {
     /// Is the example answered correctly? One forward of the example's rows, right-padded with BOS.
     public static func isCorrect(_ p: CorePrepared, kind: CoreTask.Kind, model: LanguageModel, bosId: Int32) -> Bool {
@@ -119,7 +119,7 @@ public enum CoreEval {
                 }
             }
             if let e = firstError { throw e }
-            let maxT = 10 * model.config.sequenceLen // GPT's rotary table (nanochat asserts the same)
+            let maxT = model.config.rotaryLimit
             for (i, p) in prepared.enumerated() {
                 let T = p!.rows.map(\.count).max() ?? 0
                 if T > maxT {
@@ -150,7 +150,8 @@ public enum CoreEval {
         try bundle.tasks.map { LoadedTask(task: $0, data: CoreTask.shuffledAndTruncated(try $0.loadItems(), maxPerTask: maxPerTask)) }
     }
 
-    /// Every available task of the bundle, logging nanochat's per-task line; tasks not in `only` (if given) are skipped.
+    /// Every available task of the bundle, logging nanochat's per-task line; tasks not in `only` (if given) are
+    /// skipped.
     public static func evaluate(bundle: CoreBundle, model: LanguageModel, tokenizer: TextTokenizer, maxPerTask: Int,
                                 dist: Distributed, log: (String) -> Void = { print0($0) }) throws -> CoreResult {
         try evaluate(loaded: load(bundle: bundle, maxPerTask: maxPerTask), bundle: bundle, model: model, tokenizer: tokenizer,

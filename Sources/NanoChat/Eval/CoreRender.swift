@@ -1,7 +1,7 @@
 import Foundation
 
 /// One CORE example ready to score: token rows ([BOS] + encode_ordinary(prompt)) and the [start, end)
-/// span of each row whose continuation losses count (§5.2).
+/// span of each row whose continuation losses count (nanochat/core_eval.py).
 public struct CorePrepared: Sendable, Equatable {
     public var rows: [[Int32]]
     public var starts: [Int]
@@ -10,7 +10,7 @@ public struct CorePrepared: Sendable, Equatable {
     public var gold: Int
 }
 
-/// Few-shot sampling, prompt rendering and tokenization exactly as nanochat's core_eval (§5.2).
+/// Few-shot sampling, prompt rendering and tokenization exactly as nanochat's core_eval (nanochat/core_eval.py).
 public enum CoreRender {
     /// `Random(1234 + idx).sample([i for i in range(n) if i != idx], k)`.
     public static func fewshotIndices(count n: Int, idx: Int, k: Int) -> [Int] {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One CORE task as described by a bundle's `core.yaml` (§5.2).
+/// One CORE task as described by a bundle's `core.yaml` (nanochat/core_eval.py).
 public struct CoreTask: Sendable {
     public enum Kind: String, Sendable { case multipleChoice = "multiple_choice", schema, languageModeling = "language_modeling" }
     public let label: String
@@ -47,7 +47,7 @@ public struct CoreBundle: Sendable {
         var baselines: [String: Double] = [:]
         let csvPath = Paths.join(dir, "eval_meta_data.csv")
         if Paths.exists(csvPath) {
-            for row in try MiniCSV.dictRows(file: csvPath) {
+            for row in try CSV.dictRows(file: csvPath) {
                 if let t = row["Eval Task"], let b = row["Random baseline"].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
                     baselines[t] = b
                 }

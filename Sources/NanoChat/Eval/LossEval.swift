@@ -1,6 +1,6 @@
 import Foundation
 
-/// Bits per byte (§5.1, nanochat/loss_eval.py): a tokenizer-independent loss. Σ target nats over targets
+/// Bits per byte (nanochat/loss_eval.py: evaluate_bpb): a tokenizer-independent loss. Σ target nats over targets
 /// whose token has bytes > 0 (special tokens like BOS and ignored targets don't count), divided by
 /// ln 2 · Σ bytes. Nats accumulate like nanochat's fp32 `total_nats` tensor: each batch's sum (taken in
 /// Double, then rounded to Float as torch's fp32 reduction nearly is) is added to a Float accumulator.

@@ -2,7 +2,7 @@ import Foundation
 
 /// CPython's `random.Random`, exactly: MT19937 seeded by `init_by_array` over the 32-bit words of |seed|,
 /// `getrandbits`, `_randbelow` (rejection on getrandbits), `shuffle` and `sample` (both code paths).
-/// CORE needs it so example order and few-shot picks equal nanochat's (§5.2).
+/// CORE needs it so example order and few-shot picks equal nanochat's (nanochat/core_eval.py).
 public struct PyRandom {
     private static let n = 624, m = 397
     private var mt = [UInt32](repeating: 0, count: 624)

@@ -58,28 +58,4 @@ public enum BLAS {
                     Int32(transA ? N : K), 0, C, Int32(N))
         for i in 1..<max(N, 1) { for j in 0..<i { C[i * N + j] = C[j * N + i] } }   // mirror upper → lower
     }
-
-    /// Measured fp32 sgemm peak (GFLOP/s) at the current thread count, the denominator of MFU: the best of
-    /// repeated GEMMs in two shapes, a square 2048³ and a wide lm_head-like 4096×8192×256, within about
-    /// `seconds`. They must be large: smaller GEMMs (1024³) reach only half the 2-thread rate here.
-    public static func measurePeakGFLOPS(seconds: Double = 0.7) -> Double {
-        let shapes = [(M: 2048, N: 2048, K: 2048), (M: 4096, N: 8192, K: 256)]
-        var best = 0.0
-        for s in shapes {
-            let a = UnsafeMutablePointer<Float>.allocate(capacity: s.M * s.K); defer { a.deallocate() }
-            let b = UnsafeMutablePointer<Float>.allocate(capacity: s.N * s.K); defer { b.deallocate() }
-            let c = UnsafeMutablePointer<Float>.allocate(capacity: s.M * s.N); defer { c.deallocate() }
-            for i in 0..<(s.M * s.K) { a[i] = Float(i % 7) * 0.01 }
-            for i in 0..<(s.N * s.K) { b[i] = Float(i % 5) * 0.01 }
-            matmulNT(c, a, b, M: s.M, N: s.N, K: s.K)   // warm-up (OpenBLAS's small-N first-call quirk)
-            let flops = 2 * Double(s.M * s.N * s.K)
-            let t0 = now()
-            while now() - t0 < seconds / Double(shapes.count) {
-                let t = now()
-                matmulNT(c, a, b, M: s.M, N: s.N, K: s.K)
-                best = max(best, flops / (now() - t) / 1e9)
-            }
-        }
-        return best
-    }
 }

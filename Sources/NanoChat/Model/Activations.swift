@@ -20,7 +20,7 @@ final class Activations {
     let res: [UnsafeMutablePointer<Float>]
     let xn1, rstd1, q, rstdq, k, rstdk, v, gate, y, lse, xn2, rstd2, h: [UnsafeMutablePointer<Float>]
 
-    init(config c: GPTConfig, rows N: Int) {
+    init(config c: GPTConfig, rows N: Int, headChunkBudget: Int = defaultHeadChunkBudget) {
         capacity = N
         let C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, L = c.nLayer, V = c.vocabSize
         let blocks = AlignedBlocks()
@@ -39,7 +39,7 @@ final class Activations {
         let sc = attentionScratchCount(T: maxLeft, left: maxLeft)
         attnS = f(sc); attnDP = f(sc)
         gateScratch = f(max(2, Hkv) * N)
-        headRows = headChunkRows(V: V)
+        headRows = headChunkRows(V: V, budget: headChunkBudget)
         headChunk = f(headRows * V)
         headWorkers = max(1, Threads.count)
         headScratch = f(headWorkers * V)

@@ -1,4 +1,5 @@
-// §1.9: FLOPs per token and the parameter counts base_train uses for its horizon.
+// nanochat/gpt.py: GPT.estimate_flops and num_scaling_params: FLOPs per token and the parameter counts base_train
+// uses for its horizon.
 
 extension GPTConfig {
     /// Weights of every Linear: all block matrices (incl. ve_gate), lm_head (Vp rows), smear_gate.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// nanochat's GPT (HEAD, §1) in fp32, llm.c style: one flat parameter buffer, one flat gradient buffer,
+/// nanochat's GPT (HEAD, nanochat/gpt.py) in fp32, llm.c style: one flat parameter buffer, one flat gradient buffer,
 /// hand-written forward/backward layer functions (Layers/), activations allocated once per B·T.
 ///
 /// Notable features (as in nanochat's gpt.py): rotary embeddings (base 100000, split halves), QK-norm
@@ -18,6 +18,10 @@ public final class GPT: LanguageModel {
     /// ∂(mean loss)/∂lm_head from the last training forward (the fused head computes it there).
     var lmHeadGrad: FlatBuffer?
     var lastB = 0, lastT = 0, lastTrained = false
+    /// Laps of the training forward/backward by kind of work (nil: not timed). TrainStep sets it.
+    public var timers: PhaseTimers?
+    /// Logits per lm-head chunk (rows = budget / V, 16...1024): a benchmark knob, per model.
+    public var headChunkBudget = defaultHeadChunkBudget { didSet { acts = nil } }
 
     struct LayerParams { let q, k, v, proj, fc, mproj: Int; let veGate, ve: Int? }
     let lp: [LayerParams]
@@ -29,7 +33,7 @@ public final class GPT: LanguageModel {
         layout = ParameterLayout(config: config)
         params = FlatBuffer(count: layout.totalCount)
         grads = FlatBuffer(count: layout.totalCount)
-        rope = RotaryTables(headDim: config.headDim, rows: 10 * config.sequenceLen)
+        rope = RotaryTables(headDim: config.headDim, rows: config.rotaryLimit)
         windows = config.windowSizes
         let lay = layout
         func o(_ n: String) -> Int { lay.entry(n).offset }
@@ -49,14 +53,16 @@ public final class GPT: LanguageModel {
     /// Zeroes the gradient buffer (in parallel: at d4 it is ~150 MB, mostly the embedding tables).
     public func zeroGrad() {
         let p = grads.ptr, n = grads.count
+        timers?.start()
         Threads.parallelFor(n, minChunk: 1 << 20) { r in (p + r.lowerBound).update(repeating: 0, count: r.count) }
+        timers?.lap(.zeroGrad)
     }
 
     /// Activation buffers for at least N rows (grow-only).
     func activations(rows N: Int) -> Activations {
         if let a = acts, a.capacity >= N { return a }
         acts = nil   // free the old set before allocating the bigger one
-        let a = Activations(config: config, rows: N)
+        let a = Activations(config: config, rows: N, headChunkBudget: headChunkBudget)
         acts = a
         return a
     }
@@ -66,7 +72,7 @@ public final class GPT: LanguageModel {
     /// Everything up to the final norm: fills a.xnf [N, C] and the per-layer activations.
     func forwardTrunk(_ inputs: UnsafePointer<Int32>, B: Int, T: Int) -> Activations {
         precondition(B > 0 && T > 0, "GPT.forward: B and T must be positive")
-        precondition(T <= 10 * config.sequenceLen, "GPT.forward: T=\(T) exceeds 10·sequence_len (rotary table)")
+        precondition(T <= config.rotaryLimit, "GPT.forward: T=\(T) exceeds 10·sequence_len (rotary table)")
         let c = config, N = B * T, C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, L = c.nLayer
         let Vp = c.paddedVocab
         for n in 0..<N { precondition(inputs[n] >= 0 && Int(inputs[n]) < Vp, "GPT.forward: token id \(inputs[n]) out of range") }
@@ -74,6 +80,8 @@ public final class GPT: LanguageModel {
         a.idx.update(from: inputs, count: N)
         let P = params.ptr
         lastB = B; lastT = T; lastTrained = false
+        let tm = timers
+        tm?.start()
 
         embeddingForward(a.emb, a.idx, P + oWte, N, C)
         rmsnormForward(a.xe, a.rstdE, a.emb, N, C)
@@ -87,15 +95,21 @@ public final class GPT: LanguageModel {
                 // attention
                 attentionInputs(layer: l, AttentionInputBuffers(xn: a.xn1[l], rstd: a.rstd1[l], q: a.q[l], k: a.k[l], v: a.v[l],
                                                                 gate: a.gate[l], rstdq: a.rstdq[l], rstdk: a.rstdk[l]),
-                                a.xa, a.idx, B: B, T: T, starts: nil, cosT, sinT)
+                                a.xa, a.idx, B: B, T: T, positions: nil, cosT, sinT, timers: tm)
                 attentionForward(a.y[l], a.lse[l], a.q[l], a.k[l], a.v[l], B, T, H, Hkv, D, left: windows[l], scratch: a.attnS)
+                tm?.lap(.fwdAttention)
                 linearForward(a.tmp, a.y[l], P + w.proj, N, H * D, C)
+                tm?.lap(.fwdLinear)
                 addScaled(a.xa, a.xa, 1, a.tmp, N * C)
                 // MLP
                 rmsnormForward(a.xn2[l], a.rstd2[l], a.xa, N, C)
+                tm?.lap(.fwdElementwise)
                 linearForward(a.h[l], a.xn2[l], P + w.fc, N, C, 4 * C)
+                tm?.lap(.fwdLinear)
                 relu2Forward(a.act, a.h[l], N * 4 * C)
+                tm?.lap(.fwdElementwise)
                 linearForward(a.tmp, a.act, P + w.mproj, N, 4 * C, C)
+                tm?.lap(.fwdLinear)
                 addScaled(a.res[l + 1], a.xa, 1, a.tmp, N * C)
             }
         }
@@ -103,27 +117,39 @@ public final class GPT: LanguageModel {
         // backout: subtract a fraction of the output of block L//2, then the final norm
         addScaled(a.xa, a.res[L], -P[oBackoutL], a.res[L / 2 + 1], N * C)
         rmsnormForward(a.xnf, a.rstdf, a.xa, N, C)
+        tm?.lap(.fwdElementwise)
         return a
     }
 
     /// Training forward: mean cross-entropy over targets ≠ −1. Keeps what backward needs, and (fused head)
     /// already holds ∂loss/∂(final activations) and ∂loss/∂lm_head.
-    public func forward(inputs: UnsafeBufferPointer<Int32>, targets: UnsafeBufferPointer<Int32>, B: Int, T: Int) -> Float {
+    /// With `tokenWeights` ([B·T]) the loss is instead Σ w[n]·CE[n] over targets ≠ −1 and backward differentiates
+    /// that (nanochat's chat_rl: `loss_reduction='none'` times the advantages, summed and normalised by the caller).
+    public func forward(inputs: UnsafeBufferPointer<Int32>, targets: UnsafeBufferPointer<Int32>, B: Int, T: Int,
+                        tokenWeights: UnsafeBufferPointer<Float>? = nil) -> Float {
         precondition(inputs.count >= B * T && targets.count >= B * T, "GPT.forward: inputs/targets shorter than B·T")
+        precondition(tokenWeights.map { $0.count >= B * T } ?? true, "GPT.forward: tokenWeights shorter than B·T")
         let a = forwardTrunk(inputs.baseAddress!, B: B, T: T)
         let N = B * T, C = config.nEmbd
+        timers?.start()
         var count = 0
         for n in 0..<N where targets[n] >= 0 { count += 1 }
         if lmHeadGrad == nil { lmHeadGrad = FlatBuffer(count: config.paddedVocab * C) }
         let dW = lmHeadGrad!   // rows ≥ V stay zero forever; rows < V are overwritten by the first chunk
         var out = HeadOutputs()
         out.losses = a.losses; out.dx = a.dxnf; out.dW = dW.ptr; out.accumulateW = false
-        out.scale = count > 0 ? 1 / Float(count) : 0
+        out.scale = tokenWeights != nil ? 1 : count > 0 ? 1 / Float(count) : 0
+        out.rowWeights = tokenWeights?.baseAddress.map { UnsafePointer($0) }
         lmHeadForward(out, a.xnf, params.ptr + oLm, targets.baseAddress!, N, C, config.vocabSize,
                       chunk: a.headChunk, rows: a.headRows,
                       scratch: a.headScratch, workers: a.headWorkers)
+        timers?.lap(.fwdHead)
         lastTrained = true
         var sum = 0.0
+        if let w = tokenWeights {
+            for n in 0..<N { sum += Double(w[n]) * Double(a.losses[n]) }
+            return Float(sum)
+        }
         for n in 0..<N { sum += Double(a.losses[n]) }
         return Float(sum / Double(count))   // NaN when every target is ignored, like torch
     }
@@ -141,9 +167,12 @@ public final class GPT: LanguageModel {
         let a = acts!, c = config, B = lastB, T = lastT, N = B * T
         let C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, L = c.nLayer
         let P = params.ptr, G = grads.ptr
+        let tm = timers
+        tm?.start()
         // head (already differentiated in the forward)
         vaxpyParallel(G + oLm, lossScale, lmHeadGrad!.ptr, c.paddedVocab * C)
         if lossScale != 1 { vscale(a.dxnf, lossScale, N * C) }
+        tm?.lap(.bwdHead)
         // final norm and backout
         a.dxf.update(repeating: 0, count: N * C)
         rmsnormBackward(a.dxf, a.dxnf, a.xnf, a.rstdf, N, C)
@@ -159,26 +188,35 @@ public final class GPT: LanguageModel {
                 if l + 1 == bo { vaxpyParallel(a.dres, -bl, a.dxf, N * C) }
                 // MLP: res[l+1] = xm + mproj(relu²(fc(xn2)))
                 relu2Forward(a.act, a.h[l], N * 4 * C)
+                tm?.lap(.bwdElementwise)
                 linearBackward(a.act, G + w.mproj, a.dres, a.act, P + w.mproj, N, 4 * C, C, accumulateInput: false)
+                tm?.lap(.bwdLinear)
                 relu2Backward(a.act, a.h[l], N * 4 * C)
+                tm?.lap(.bwdElementwise)
                 linearBackward(a.dxn, G + w.fc, a.act, a.xn2[l], P + w.fc, N, C, 4 * C, accumulateInput: false)
+                tm?.lap(.bwdLinear)
                 rmsnormBackward(a.dres, a.dxn, a.xn2[l], a.rstd2[l], N, C)
+                tm?.lap(.bwdElementwise)
                 // attention: xm = xa + proj(attn(norm(xa)))
                 linearBackward(a.dy, G + w.proj, a.dres, a.y[l], P + w.proj, N, H * D, C, accumulateInput: false)
+                tm?.lap(.bwdLinear)
                 a.dq.update(repeating: 0, count: N * H * D)
                 a.dk.update(repeating: 0, count: N * Hkv * D)
                 a.dv.update(repeating: 0, count: N * Hkv * D)
                 attentionBackward(a.dq, a.dk, a.dv, a.dy, a.q[l], a.k[l], a.v[l], a.y[l], a.lse[l], B, T, H, Hkv, D,
                                   left: windows[l], scratch: a.attnS, a.attnDP)
+                tm?.lap(.bwdAttention)
                 a.dqr.update(repeating: 0, count: N * H * D)
                 a.dkr.update(repeating: 0, count: N * Hkv * D)
                 rmsnormBackward(a.dqr, a.dq, a.q[l], a.rstdq[l], N * H, D, gain: 1.2)
                 rmsnormBackward(a.dkr, a.dk, a.k[l], a.rstdk[l], N * Hkv, D, gain: 1.2)
                 rotaryBackward(a.dqr, N, H, D, T, cosT, sinT)
                 rotaryBackward(a.dkr, N, Hkv, D, T, cosT, sinT)
+                tm?.lap(.bwdElementwise)
                 linearBackward(a.dxn, G + w.q, a.dqr, a.xn1[l], P + w.q, N, C, H * D, accumulateInput: false)
                 linearBackward(a.dxn, G + w.k, a.dkr, a.xn1[l], P + w.k, N, C, Hkv * D)
                 linearBackward(a.dxn, G + w.v, a.dv, a.xn1[l], P + w.v, N, C, Hkv * D)
+                tm?.lap(.bwdLinear)
                 if let g = w.veGate, let ve = w.ve {
                     valueEmbedBackward(a.dxn, G + g, G + ve, a.dv, a.gate[l], a.xn1[l], P + g, P + ve, a.idx, N, Hkv, D, C,
                                        scratch: a.gateScratch)
@@ -197,6 +235,7 @@ public final class GPT: LanguageModel {
         a.emb.update(repeating: 0, count: N * C)
         rmsnormBackward(a.emb, a.dxn, a.xe, a.rstdE, N, C)
         embeddingBackward(G + oWte, a.emb, a.idx, N, C)
+        tm?.lap(.bwdElementwise)
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// nanochat's GPTConfig (§1.1), with snake_case JSON keys so meta files are interchangeable.
+/// nanochat's GPTConfig (nanochat/gpt.py: GPTConfig), with snake_case JSON keys so meta files are interchangeable.
 public struct GPTConfig: Codable, Sendable, Equatable {
     public var sequenceLen: Int = 2048
     public var vocabSize: Int = 32768
@@ -33,7 +33,7 @@ public struct GPTConfig: Codable, Sendable, Equatable {
         windowPattern = try c.decodeIfPresent(String.self, forKey: .windowPattern) ?? "L"
     }
 
-    /// §1.2: width from depth, nudged up to a multiple of head_dim.
+    /// scripts/base_train.py: build_model_meta: width from depth, nudged up to a multiple of head_dim.
     public static func fromDepth(_ depth: Int, aspectRatio: Int = 64, headDim: Int = 128, maxSeqLen: Int = 2048,
                                  vocabSize: Int = 32768, windowPattern: String = "SSSL") -> GPTConfig {
         let baseDim = depth * aspectRatio
@@ -44,11 +44,15 @@ public struct GPTConfig: Codable, Sendable, Equatable {
     }
 
     public var headDim: Int { nEmbd / nHead }
+    /// Positions the rotary table covers, the longest sequence any forward takes: nanochat's GPT.__init__
+    /// precomputes `rotary_seq_len = sequence_len * 10` (and asserts T fits in it).
+    public var rotaryLimit: Int { 10 * sequenceLen }
     /// Vocab padded to a multiple of 64 (wte, lm_head, value embeds have this many rows).
     public var paddedVocab: Int { (vocabSize + 63) / 64 * 64 }
     /// Layers that carry a value embedding: alternating, ending with the last one.
     public func hasValueEmbed(_ i: Int) -> Bool { i % 2 == (nLayer - 1) % 2 }
-    /// §1.6: left window per layer (inclusive distance) for training length T = sequenceLen.
+    /// nanochat/gpt.py: GPT._compute_window_sizes: left window per layer (inclusive distance) for training length T
+    /// = sequenceLen.
     public var windowSizes: [Int] {
         let pat = Array(windowPattern.uppercased())
         let T = sequenceLen

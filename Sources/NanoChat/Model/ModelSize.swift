@@ -18,7 +18,7 @@ public struct ModelSize: Sendable {
         let floats = 4.0, P = Double(layout.totalCount)
         let C = Double(c.nEmbd), HD = Double(c.nHead * c.headDim), HkvD = Double(c.nKvHead * c.headDim)
         let H = Double(c.nHead), Hkv = Double(c.nKvHead), L = Double(c.nLayer), V = Double(c.vocabSize)
-        let rotary = 10 * Double(c.sequenceLen) * Double(c.headDim)
+        let rotary = Double(c.rotaryLimit) * Double(c.headDim)
         modelBytes = floats * (2 * P + rotary)
         trainingBytes = modelBytes + floats * (2 * P + V * C)   // + optimizer state + the fused head's lm_head grad
         // the buffers of Activations per row: whole-model ones, then each layer's saved tensors

@@ -1,6 +1,6 @@
-/// Every parameter tensor of §1.3 with its nanochat state_dict name and PyTorch shape, and where it
-/// lives in the one flat parameter (and gradient) buffer. `entries` are in state_dict order; the memory
-/// order differs (see `init`).
+/// Every parameter tensor of nanochat's GPT (nanochat/gpt.py: GPT.__init__) with its nanochat state_dict name and
+/// PyTorch shape, and where it lives in the one flat parameter (and gradient) buffer. `entries` are in state_dict
+/// order; the memory order differs (see `init`).
 public struct ParamEntry: Sendable, Equatable {
     public let name: String
     public let shape: [Int]
@@ -37,8 +37,8 @@ public struct ParameterLayout: Sendable {
 
         // Memory order: the other tensors in state_dict order, then the block matrices grouped by shape
         // (shapes sorted as tuples, members in model order, no padding inside a group): each of the
-        // optimizer's Muon groups (§1.10) is then one contiguous [K, m, n] block, reduce-scattered and
-        // all-gathered with one call each (MuonAdamW). Checkpoints are read and written by name.
+        // optimizer's Muon groups (nanochat/gpt.py: GPT.setup_optimizer) is then one contiguous [K, m, n] block,
+        // reduce-scattered and all-gathered with one call each (MuonAdamW). Checkpoints are read and written by name.
         var offsets: [String: Int] = [:]
         var off = 0
         func align() { off = (off + Self.alignment - 1) / Self.alignment * Self.alignment }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The AdamW update of §2.1 (nanochat's `adamw_step_fused`) on one contiguous fp32 slice.
+/// The AdamW update of nanochat's `adamw_step_fused` (nanochat/optim.py) on one contiguous fp32 slice.
 /// Every hyper-parameter is first rounded to fp32, as nanochat's 0-d fp32 tensors are.
 enum AdamW {
     /// Per-step scalars, all fp32 like the 0-d tensors nanochat fills before the fused kernel.

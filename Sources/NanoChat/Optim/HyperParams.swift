@@ -1,7 +1,8 @@
 import Foundation
 
-/// base_train's hyper-parameter transfer (§2.5, HEAD): auto total batch size from the data budget,
-/// √-batch lr scaling, weight-decay scaling, and the training horizon.
+/// base_train's hyper-parameter transfer (scripts/base_train.py at HEAD: get_scaling_params and the batch size, lr
+/// and weight-decay transfer): auto total batch size from the data budget, √-batch lr scaling, weight-decay scaling,
+/// and the training horizon.
 public struct HyperParams: Sendable, Equatable {
     public var totalBatchSize: Int
     public var batchLrScale: Double
@@ -26,7 +27,8 @@ public struct HyperParams: Sendable, Equatable {
                                numIterations: Int = -1, targetFlops: Double = -1,
                                unembeddingLr: Double = 0.008, embeddingLr: Double = 0.3, matrixLr: Double = 0.02,
                                scalarLr: Double = 0.5, weightDecay: Double = 0.28) throws -> HyperParams {
-        // scaling params = transformer_matrices + lm_head (§2.5), from the model's §1.9 counts
+        // scaling params = transformer_matrices + lm_head (scripts/base_train.py: get_scaling_params), from the
+        // model's num_scaling_params counts
         func scalingOf(_ c: GPTConfig) -> Int { let d = c.scalingParams; return d["transformer_matrices"]! + d["lm_head"]! }
         let scaling = scalingOf(config)
         let ref = GPTConfig.fromDepth(12, aspectRatio: aspectRatio, headDim: headDim, maxSeqLen: config.sequenceLen,

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The Muon update of §2.2 (nanochat HEAD's `muon_step_fused`) for ONE matrix [m, n] in fp32:
+/// The Muon update of nanochat HEAD's `muon_step_fused` (nanochat/optim.py) for ONE matrix [m, n] in fp32:
 /// Nesterov momentum → MuonEq row equilibration → Polar Express → Muon+ renormalization →
 /// NorMuon second moment → cautious weight decay. Stacking in nanochat never mixes matrices,
 /// so a group is just this, K times.

@@ -1,10 +1,11 @@
 import Foundation
 
-/// nanochat's combined optimizer (§1.10, §2) in fp32 over the model's one flat parameter buffer and one
-/// flat gradient buffer: AdamW for embeddings, lm_head and scalars; Muon for every block matrix.
+/// nanochat's combined optimizer (nanochat/optim.py: MuonAdamW, groups from nanochat/gpt.py: GPT.setup_optimizer) in
+/// fp32 over the model's one flat parameter buffer and one flat gradient buffer: AdamW for embeddings, lm_head and
+/// scalars; Muon for every block matrix.
 ///
-/// Distributed as nanochat's (§2.3, ZeRO-2-like): the optimizer sums the gradients over ranks itself.
-/// AdamW tensors of ≥ 1024 elements are reduce-scattered along dim 0, each rank updates only its rows
+/// Distributed as nanochat's (nanochat/optim.py: MuonAdamW.step, ZeRO-2-like): the optimizer sums the gradients over
+/// ranks itself. AdamW tensors of ≥ 1024 elements are reduce-scattered along dim 0, each rank updates only its rows
 /// and keeps moments only for them, then the rows are all-gathered; smaller tensors are all-reduced and
 /// updated whole everywhere. Each Muon shape group (one contiguous `[K, m, n]` block of the flat
 /// buffers, see ParameterLayout) is reduce-scattered by matrices: rank r owns `ceil(K/W)` of them with
@@ -43,6 +44,8 @@ public final class MuonAdamW {
     /// false: group by group (AdamW slices in parallel; a Muon group's matrices in parallel when K ≥
     /// threads, else one at a time with multi-threaded BLAS). Kept for benchmarking.
     public var pooled = true
+    /// Laps of collectives, AdamW and Muon (nil: not timed). TrainStep sets it.
+    public var timers: PhaseTimers?
 
     /// One AdamW tensor: the rows this rank owns (all of them when replicated) and where its moments and
     /// (when ranks communicate) its reduced gradient rows live.
@@ -166,7 +169,8 @@ public final class MuonAdamW {
     /// Bytes of optimizer state on this rank (moments and buffers; they shrink as 1/W).
     public var stateBytes: Int { 4 * (adamExpAvg.count + adamExpAvgSq.count + muonMomentum.count + muonSecond.count) }
 
-    /// §2.4: lr = initialLr·lrm for every group; Muon groups also get the scheduled momentum and weight decay.
+    /// The schedules (scripts/base_train.py: get_lr_multiplier, get_muon_momentum, get_weight_decay): lr =
+    /// initialLr·lrm for every group; Muon groups also get the scheduled momentum and weight decay.
     public func setSchedule(lrMultiplier: Double, muonMomentum: Double, muonWeightDecay: Double) {
         for i in groups.indices {
             groups[i].lr = groups[i].initialLr * lrMultiplier
@@ -194,12 +198,18 @@ public final class MuonAdamW {
                      "optimizer built for rank \(rank) of \(worldSize), stepped by rank \(dist.rank) of \(dist.worldSize)")
         stepCount += 1
         var shard: FlatBuffer? = nil
+        timers?.start()
         if dist.communicates {
             shard = reduceGradients(grads, dist: dist)
+            timers?.lap(.collectives)
         }
         let source = GradSource(full: grads.ptr, shard: shard?.ptr)
         if pooled { runPooled(params: params, grads: source) } else { runByGroup(params: params, grads: source) }
-        if dist.communicates { gatherParams(params, dist: dist) }
+        if dist.communicates {
+            timers?.start()
+            gatherParams(params, dist: dist)
+            timers?.lap(.collectives)
+        }
     }
 
     /// Phase 1: sums of the gradients over ranks, each rank receiving its owned parts in the shard buffer.

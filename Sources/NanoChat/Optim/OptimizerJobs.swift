@@ -95,23 +95,43 @@ extension MuonAdamW {
         let (adamS, muonS) = stepScalars()
         let workers = min(Threads.count, jobs.count)
         let ws = workspaces(max(1, workers))
-        if workers <= 1 {
-            for job in jobs { run(job, adamS, muonS, params: params, grads: grads, ws[0]) }
-            return
+        // thread-seconds per worker in AdamW jobs [2w] and Muon jobs [2w+1]: the pooled wall is split by them
+        var busy = [Double](repeating: 0, count: 2 * max(1, workers))
+        let t0 = now()
+        busy.withUnsafeMutableBufferPointer { busy in
+            func runTimed(_ job: Job, _ w: Int) {
+                let t = now()
+                run(job, adamS, muonS, params: params, grads: grads, ws[w])
+                if case .adamw = job { busy[2 * w] += now() - t } else { busy[2 * w + 1] += now() - t }
+            }
+            if workers <= 1 {
+                for job in jobs { runTimed(job, 0) }
+                return
+            }
+            let queue = JobQueue(count: jobs.count)
+            BLAS.setThreads(1)
+            Threads.parallelFor(workers) { r in   // one index per worker
+                while let j = queue.next() { runTimed(jobs[j], r.lowerBound) }
+            }
+            BLAS.setThreads(Threads.count)
         }
-        let queue = JobQueue(count: jobs.count)
-        BLAS.setThreads(1)
-        Threads.parallelFor(workers) { r in   // one index per worker
-            while let j = queue.next() { run(jobs[j], adamS, muonS, params: params, grads: grads, ws[r.lowerBound]) }
+        if let tm = timers {
+            let wall = now() - t0
+            var adam = 0.0, muon = 0.0
+            for w in 0..<max(1, workers) { adam += busy[2 * w]; muon += busy[2 * w + 1] }
+            let share = adam + muon > 0 ? adam / (adam + muon) : 0
+            tm.add(.adamw, wall * share)
+            tm.add(.muon, wall * (1 - share))
         }
-        BLAS.setThreads(Threads.count)
     }
 
     /// Group by group (the straightforward schedule; see `pooled`).
     func runByGroup(params: FlatBuffer, grads: GradSource) {
         let (adamS, muonS) = stepScalars()
         let threads = Threads.count
+        timers?.start()
         for gi in groups.indices {
+            defer { timers?.lap(adamS[gi] != nil ? .adamw : .muon) }
             if let s = adamS[gi] {
                 for slot in adamSlots[gi] {
                     let o = slot.entry.offset + slot.owned.lowerBound

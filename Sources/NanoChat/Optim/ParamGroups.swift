@@ -1,9 +1,9 @@
 import Foundation
 
 extension MuonAdamW {
-    /// nanochat's `setup_optimizer` groups (§1.10) in its order: lm_head, wte, value_embeds, resid_lambdas,
-    /// x0_lambdas, smear (fixed lr 0.2), then one Muon group per distinct `transformer.h.*` shape, shapes
-    /// sorted as tuples, members in model order.
+    /// nanochat's `setup_optimizer` groups (nanochat/gpt.py: GPT.setup_optimizer) in its order: lm_head, wte,
+    /// value_embeds, resid_lambdas, x0_lambdas, smear (fixed lr 0.2), then one Muon group per distinct
+    /// `transformer.h.*` shape, shapes sorted as tuples, members in model order.
     static func nanochatGroups(layout: ParameterLayout, config: GPTConfig, unembeddingLr: Double, embeddingLr: Double,
                                matrixLr: Double, weightDecay: Double, scalarLr: Double) -> [Group] {
         let dms = pow(Double(config.nEmbd) / 768.0, -0.5)   // dmodel_lr_scale

@@ -1,5 +1,5 @@
-/// Polar Express (§2.2): five quintic iterations that push every singular value of X towards 1.
-/// The matmuls go through BLAS (the symmetric ones as ssyrk); `a·X + …` is folded into the GEMM's beta.
+/// Polar Express (nanochat/optim.py: muon_step_fused): five quintic iterations that push every singular value of X
+/// towards 1. The matmuls go through BLAS (the symmetric ones as ssyrk); `a·X + …` is folded into the GEMM's beta.
 enum PolarExpress {
     /// (a, b, c) per iteration, nanochat's `polar_express_coeffs` (Python floats, used as fp32 scalars).
     static let coefficients: [(Double, Double, Double)] = [

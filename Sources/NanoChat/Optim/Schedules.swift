@@ -3,7 +3,8 @@ import Foundation
 /// Python's `round(x)` for floats: nearest integer, ties to even.
 public func pythonRound(_ x: Double) -> Int { Int(x.rounded(.toNearestOrEven)) }
 
-/// base_train's schedules (§2.4, HEAD), all in float64 like the Python script; `it` is the 0-based step.
+/// base_train's schedules (scripts/base_train.py at HEAD: get_lr_multiplier, get_muon_momentum, get_weight_decay),
+/// all in float64 like the Python script; `it` is the 0-based step.
 public struct Schedule: Sendable, Equatable {
     public var numIterations: Int
     public var warmupSteps: Int

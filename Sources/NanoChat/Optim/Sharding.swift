@@ -1,5 +1,5 @@
-/// Who owns which part of the optimizer state (nanochat's ZeRO-2-like split, §2.3). A Muon group of K
-/// matrices, or an AdamW tensor of ≥ 1024 elements along dim 0, is cut into W consecutive chunks of
+/// Who owns which part of the optimizer state (nanochat's ZeRO-2-like split in nanochat/optim.py: MuonAdamW.step). A
+/// Muon group of K matrices, or an AdamW tensor of ≥ 1024 elements along dim 0, is cut into W consecutive chunks of
 /// ceil(n/W) units: rank r owns units [r·chunk, min((r+1)·chunk, n)), so the last ranks may own fewer or
 /// none (nanochat zero-pads K to chunk·W instead; for AdamW it asserts W divides dim 0, where both
 /// rules agree). Smaller AdamW tensors are replicated: every rank updates all of them.

@@ -77,7 +77,7 @@ public struct Report {
     func tokenizerSection() -> String {
         let dir = Paths.join(baseDir, "tokenizer")
         var s = "## Tokenizer\n\n"
-        guard let tok = try? BaseEval.loadTokenizer(directory: dir) else {
+        guard let tok = try? Tokenizer.load(path: dir) else {
             return s + "No tokenizer in `\(dir)`.\n\n"
         }
         s += "- Directory: `\(dir)`\n"

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Validation of a chat model on held-out conversations: the mean cross-entropy over the supervised
-/// (assistant) tokens, and bits per byte over the same targets (§5.1), from `steps` batches of a fresh
-/// val loader; both summed over ranks.
+/// (assistant) tokens, and bits per byte over the same targets (nanochat/loss_eval.py: evaluate_bpb), from `steps`
+/// batches of a fresh val loader; both summed over ranks.
 public enum SFTEval {
     public struct Result { public var loss: Double; public var bpb: Double; public var targets: Int }
 

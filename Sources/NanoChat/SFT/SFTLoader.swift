@@ -12,6 +12,15 @@ public struct SFTLoaderState: Codable, Equatable, Sendable {
     public var buffer: [Int]
     public var truncated: Int
     public var world: [Int]
+
+    /// This state moved to rank `rank` of `worldSize` when a checkpoint resumes on another number of ranks:
+    /// the same place in the mixture on this rank's stride, an empty buffer, `microBatches` batches yielded.
+    public func approximate(rank: Int, worldSize: Int, microBatches: Int, count: Int) -> SFTLoaderState {
+        func stride(_ x: Int) -> Int { x - x % worldSize + rank }
+        let next = stride(cursor)
+        return SFTLoaderState(cursor: next % count, consumed: stride(consumed), epoch: epoch + (next >= count ? 1 : 0),
+                              it: microBatches, buffer: [], truncated: truncated, world: [rank, worldSize])
+    }
 }
 
 /// One (B, T) batch: inputs, targets (-1 = not trained on), and the loader's view after yielding it.

@@ -46,9 +46,9 @@ public struct SFTOptions: Sendable {
 
     public static let fields: [OptionField<SFTOptions>] = [
         .string("run", \.run, "wandb run name ('dummy' disables logging; wandb is not used here)"),
-        .string("device-type", \.deviceType, "accepted for nanochat compatibility; always CPU", choices: ["cpu", ""]),
+        .deviceType(\.deviceType),
         // Model loading
-        .optionalString("model-tag", \.modelTag, "base model tag to load from (default: the largest d<N>); also the output directory name"),
+        .modelTag(\.modelTag, "base model tag to load from (default: the largest d<N>); also the output directory name"),
         .optionalInt("model-step", \.modelStep, "base model step to load from (default: the last)", min: 0),
         .bool("load-optimizer", \.loadOptimizer, "warm-start the optimizer from the base checkpoint (0=no, 1=yes)"),
         // Training horizon
@@ -78,10 +78,10 @@ public struct SFTOptions: Sendable {
              min: 0, also: [-1], words: ["last": Int.max]),
         .int("save-every", \.saveEvery, "also save a checkpoint every N steps (-1 = only at the end, as nanochat)", min: 1, also: [-1]),
         .string("sft-data-dir", \.sftDataDir, "where `dataset --sft` put smol-smoltalk, MMLU and GSM8K (the default mixture)"),
-        .string("tokenizer-dir", \.tokenizerDir, "tokenizer directory (tokenizer.tiktoken + tokenizer_config.json)"),
-        .string("checkpoints-dir", \.checkpointsDir, "base checkpoints (model-tag directories) to fine-tune"),
+        .tokenizerDir(\.tokenizerDir),
+        .checkpointsDir(\.checkpointsDir, "base checkpoints (model-tag directories) to fine-tune"),
         .string("output-dir", \.outputDir, "where the chat checkpoints go (<output-dir>/<model-tag>/)"),
-        .int("threads", \.threads, "compute threads per rank (0 = all cores / ranks on this host)", min: 0, max: 4096),
+        .threads(\.threads),
         .bool("overwrite", \.overwrite, "start a new run in an output directory that holds another run: delete its checkpoints first"),
     ]
 

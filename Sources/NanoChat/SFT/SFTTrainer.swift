@@ -31,10 +31,8 @@ public final class SFTTrainer {
     public init(options o: SFTOptions, dist: Distributed) throws {
         opt = o
         self.dist = dist
-        Threads.configure(o.threads > 0 ? o.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, dist.localSize)))
-        let tokFile = Paths.join(o.tokenizerDir, Tokenizer.ranksFileName)
-        guard Paths.exists(tokFile) else { throw NanoChatError(file: tokFile, "no tokenizer; train one first: swift run -c release tok_train") }
-        tokenizer = try Tokenizer.load(directory: o.tokenizerDir)
+        Threads.configure(flag: o.threads, ranksOnHost: dist.localSize)
+        tokenizer = try Tokenizer.load(path: o.tokenizerDir)  // also a bare tokenizer.tiktoken, as base_train
 
         // The base checkpoint: its config, meta (for inherited sizes and lrs) and step
         let tag = try o.modelTag ?? CheckpointManager.resolveTag(o.checkpointsDir)
@@ -64,14 +62,11 @@ public final class SFTTrainer {
         let embeddingLr = inherit("embedding_lr", o.embeddingLr, userConfig?["embedding_lr"]?.double, 0.3)
         let unembeddingLr = inherit("unembedding_lr", o.unembeddingLr, userConfig?["unembedding_lr"]?.double, 0.004)
         let matrixLr = inherit("matrix_lr", o.matrixLr, userConfig?["matrix_lr"]?.double, 0.02)
-        guard T >= 1, B >= 1, T <= 10 * config.sequenceLen else {
+        guard T >= 1, B >= 1, T <= config.rotaryLimit else {
             throw NanoChatError("chat_sft: --max-seq-len=\(T) exceeds 10 × the base model's sequence_len \(config.sequenceLen) (rotary table)")
         }
-        let worldTokens = B * T * dist.worldSize
-        guard totalBatchSize >= 1, totalBatchSize % worldTokens == 0 else {
-            throw NanoChatError("chat_sft: total batch size \(totalBatchSize) is not divisible by device_batch_size × max_seq_len × world_size = \(B) × \(T) × \(dist.worldSize) = \(worldTokens); adjust --total-batch-size or --device-batch-size")
-        }
-        gradAccumSteps = totalBatchSize / worldTokens
+        gradAccumSteps = try TrainSetup.gradAccumSteps(program: "chat_sft", totalBatchSize: totalBatchSize, B: B, T: T,
+                                                       worldSize: dist.worldSize)
         print0("Tokens / micro-batch / rank: \(B) x \(T) = \(commas(B * T)), world: \(dist.worldSize), grad accumulation steps: \(gradAccumSteps), total batch: \(commas(totalBatchSize))")
         outputDir = Paths.join(o.outputDir, o.modelTag ?? "d\(config.nLayer)")
         try RunDirectory.check(outputDir, resuming: o.resumeFromStep >= 0, overwrite: o.overwrite, dist: dist)
@@ -102,12 +97,12 @@ public final class SFTTrainer {
         optimizer = MuonAdamW(layout: model.layout, config: config, unembeddingLr: unembeddingLr, embeddingLr: embeddingLr,
                               matrixLr: matrixLr, weightDecay: 0, scalarLr: 0.5, rank: dist.rank, worldSize: dist.worldSize)
         if resumeMeta != nil {
-            try Self.loadOptimizer(optimizer, dir: outputDir, step: resumeStep, rank: dist.rank)
+            try TrainSetup.loadOptimizer(optimizer, dir: outputDir, step: resumeStep)
         } else {
             if o.loadOptimizer {
                 let freshLrs = optimizer.groups.map(\.lr)
                 if Paths.exists(CheckpointManager.optimPath(baseDir, baseStep, rank: 0)) {
-                    try Self.loadOptimizer(optimizer, dir: baseDir, step: baseStep, rank: dist.rank)
+                    try TrainSetup.loadOptimizer(optimizer, dir: baseDir, step: baseStep)
                     for i in optimizer.groups.indices { optimizer.groups[i].lr = freshLrs[i] }
                     print0("Loaded optimizer state from pretrained checkpoint (momentum buffers only, LRs reset)")
                 } else {
@@ -121,11 +116,12 @@ public final class SFTTrainer {
         }
 
         // Data: the mixtures, and the packing loader (exact state on resume)
-        let sftData = o.sftDataDir
-        let defaults = MixtureSpec.defaults(sftDataDir: sftData, mmluEpochs: o.mmluEpochs, gsm8kEpochs: o.gsm8kEpochs)
-        let trainEntries = try o.mixture.map { try MixtureSpec.parse($0, flag: "mixture") } ?? defaults.train
-        guard !trainEntries.isEmpty else { throw NanoChatError(MixtureSpec.missingDataMessage(sftDataDir: sftData)) }
-        let valEntries = try o.valMixture.map { try MixtureSpec.parse($0, flag: "val-mixture") } ?? (o.mixture == nil ? defaults.val : [])
+        // rank 0 decompresses the bundled mixture (when that is the one) before the others read it
+        let first = dist.rank == 0 ? try SFTMixtures.resolve(o) : nil
+        dist.barrier()
+        let data = try first ?? SFTMixtures.resolve(o, install: false)
+        data.notes.forEach { print0($0) }
+        let (trainEntries, valEntries) = (data.train, data.val)
         train = try MixtureSpec.mixture(trainEntries)
         val = valEntries.isEmpty ? nil : try MixtureSpec.mixture(valEntries)
         print0("Training mixture: \(commas(train.count)) rows (\(trainEntries.map(\.description).joined(separator: ", ")))")
@@ -135,12 +131,20 @@ public final class SFTTrainer {
             print0("No validation mixture (pass --val-mixture=...): val loss is not computed")
         }
         var resume: SFTBatchSource.ResumeState? = nil
-        if resumeMeta != nil {
-            guard let s = try CheckpointManager.loadLoaderState(outputDir, resumeStep, rank: dist.rank) else {
-                throw NanoChatError(file: CheckpointManager.loaderPath(outputDir, resumeStep, rank: dist.rank),
-                                    "missing: chat_sft resumes on the same number of ranks it was saved with")
+        if let meta = resumeMeta {
+            let savedWorld = meta["world_size"]?.int ?? 1
+            TrainSetup.warnWorldChange(saved: savedWorld, now: dist.worldSize)
+            // this rank's exact state on the same number of ranks; else rank 0's, moved to this rank's stride
+            let stateRank = savedWorld == dist.worldSize ? dist.rank : 0
+            guard let s = try CheckpointManager.loadLoaderState(outputDir, resumeStep, rank: stateRank) else {
+                throw NanoChatError(file: CheckpointManager.loaderPath(outputDir, resumeStep, rank: stateRank), "missing: no loader state to resume from")
             }
-            resume = try JSONDecoder().decode(SFTBatchSource.ResumeState.self, from: Data(s.serialized().utf8))
+            var state = try JSONDecoder().decode(SFTBatchSource.ResumeState.self, from: Data(s.serialized().utf8))
+            if savedWorld != dist.worldSize {
+                state.loader = state.loader.approximate(rank: dist.rank, worldSize: dist.worldSize,
+                                                        microBatches: resumeStep * gradAccumSteps, count: train.count)
+            }
+            resume = state
         }
         // --num-iterations counts optimizer steps: the loader counts micro-batches (nanochat's `it`, which with
         // its prefetch and grad accumulation ends early), so its budget is N·accum + 1 (the prefetched one)
@@ -161,12 +165,6 @@ public final class SFTTrainer {
         loop = TrainingLoop(trainStep: trainStep, numIterations: horizon, options: LoopOptions(saveEvery: o.saveEvery),
                             flopsPerToken: model.estimateFlops(), state: resumeMeta.map { LoopState(meta: $0, step: resumeStep) } ?? LoopState())
         lastValLoss = resumeMeta?["val_loss"]?.double
-    }
-
-    static func loadOptimizer(_ optimizer: MuonAdamW, dir: String, step: Int, rank: Int) throws {
-        var p = CheckpointManager.optimPath(dir, step, rank: rank)
-        if !Paths.exists(p) { p = CheckpointManager.optimPath(dir, step, rank: 0) }
-        try optimizer.load(from: p)
     }
 
     /// Steps in one epoch, for the log's ETA: the mixture's tokens (mean rendered length of up to 256 of its

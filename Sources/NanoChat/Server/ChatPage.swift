@@ -1,7 +1,10 @@
 /// The chat page served at `/` (one self-contained HTML file, as nanochat's ui.html): a message list with
 /// streamed replies, Enter sends / Shift+Enter adds a line, a new-conversation button, regenerate the last
-/// reply, click a user message to edit and resend it, slash commands (/temperature, /topk, /clear, /help).
-/// It talks to POST /chat/completions and reads the server-sent events as they arrive.
+/// reply, click a user message to edit and resend it, click an assistant message to regenerate it (as
+/// nanochat's ui.html), slash commands (/temperature, /topk, /clear, /help). A failed or empty reply
+/// takes its unanswered message back out of the conversation and into the input box, so the next send
+/// never makes two user turns in a row. It talks to POST /chat/completions and reads the server-sent
+/// events as they arrive.
 enum ChatPage {
     static let html = #"""
 <!DOCTYPE html>
@@ -24,7 +27,8 @@ enum ChatPage {
   .message { white-space: pre-wrap; word-wrap: break-word; padding: 10px 14px; border-radius: 12px; max-width: 92%; }
   .message.user { align-self: flex-end; background: var(--user); cursor: pointer; }
   .message.user:hover { outline: 1px solid var(--accent); }
-  .message.assistant { align-self: flex-start; border: 1px solid var(--border); }
+  .message.assistant { align-self: flex-start; border: 1px solid var(--border); cursor: pointer; }
+  .message.assistant:hover { outline: 1px solid var(--border); }
   .message.system { align-self: center; color: var(--muted); font-size: 14px; }
   .message.error { align-self: center; color: #b42318; font-size: 14px; }
   footer { border-top: 1px solid var(--border); padding: 10px 14px calc(10px + env(safe-area-inset-bottom)); }
@@ -67,6 +71,7 @@ function render() {
     div.className = "message " + m.role;
     div.textContent = m.content;
     if (m.role === "user") { div.title = "Click to edit and resend"; div.onclick = () => editMessage(i); }
+    if (m.role === "assistant") { div.title = "Click to generate this reply again"; div.onclick = () => regenerateFrom(i); }
     messagesEl.appendChild(div);
   });
   regenBtn.disabled = busy || !conversation.some(m => m.role === "assistant");
@@ -89,6 +94,16 @@ function editMessage(i) {
   input.focus();
 }
 
+function regenerateFrom(i) {
+  if (busy) return;
+  conversation = conversation.slice(0, i);   // this reply and everything after it
+  if (conversation.length) generate();
+}
+
+// The server counts characters as Python's len does: code points.
+const maxMessageLength = 8000;
+function codePoints(text) { return [...text].length; }
+
 function command(text) {
   const [cmd, arg] = text.trim().split(/\s+/, 2);
   if (cmd === "/temperature") {
@@ -103,7 +118,7 @@ function command(text) {
     newChat();
   } else if (cmd === "/help") {
     note("Enter sends, Shift+Enter adds a line. Click one of your messages to edit and resend it.\n" +
-         "/temperature X (0..2) · /topk K (0..200, 0 = all) · /clear (new conversation) · /help");
+         "Click a reply to generate it again.\n/temperature X (0..2) · /topk K (0..200, 0 = all) · /clear (new conversation) · /help");
   } else {
     note(`unknown command ${cmd}; try /help`, "error");
   }
@@ -137,18 +152,27 @@ async function generate() {
       const { value, done } = await reader.read();
       if (done) break;
       buffer += decoder.decode(value, { stream: true });
+      buffer = buffer.replace(/\r\n/g, "\n");
       let cut;
       while ((cut = buffer.indexOf("\n\n")) >= 0) {
         const event = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
         if (!event.startsWith("data: ")) continue;
         const data = JSON.parse(event.slice(6));
+        if (data.error !== undefined) throw new Error(data.error);
         if (data.token !== undefined) { reply.content += data.token; bubble.textContent = reply.content; messagesEl.scrollTop = messagesEl.scrollHeight; }
       }
     }
+    if (!reply.content.trim()) throw new Error("the model gave an empty reply; try again or rephrase");
     bubble.classList.remove("streaming");
     bubble.classList.add("done");
   } catch (err) {
+    // recover: drop the unanswered turn and give its text back, so the next send is not user, user
     conversation.pop();
+    const last = conversation[conversation.length - 1];
+    if (last && last.role === "user") {
+      conversation.pop();
+      if (!input.value.trim()) input.value = last.content;
+    }
     render();
     note("Error: " + err.message, "error");
   } finally {
@@ -160,8 +184,12 @@ async function generate() {
 function send() {
   const text = input.value.trim();
   if (!text || busy) return;
+  if (text.startsWith("/")) { input.value = ""; command(text); return; }
+  if (codePoints(text) > maxMessageLength) {
+    note(`message is ${codePoints(text)} characters; at most ${maxMessageLength} are allowed`, "error");
+    return;
+  }
   input.value = "";
-  if (text.startsWith("/")) { command(text); return; }
   conversation.push({ role: "user", content: text });
   generate();
 }

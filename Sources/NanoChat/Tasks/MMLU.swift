@@ -3,7 +3,9 @@ import Foundation
 /// MMLU rows rendered with `render_mc` (nanochat tasks/mmlu.py): the user asks the question with choices
 /// A–D, the assistant answers with the bare letter. Read from CSV files with the header
 /// `question,choice0,choice1,choice2,choice3,answer` (answer 0–3), a directory of them (sorted by name,
-/// as the subjects of cais/mmlu's "all"), or jsonl rows `{"question", "choices": [4], "answer": 0-3}`.
+/// as the subjects of cais/mmlu's "all"), jsonl rows `{"question", "choices": [4], "answer": 0-3}`, or the
+/// HF parquet export (`question`, `choices: list<string>`, `answer: int64`; `dataset --sft` writes it), rows in
+/// file order (MixtureSpec applies nanochat's shuffle).
 public final class MMLU: MultipleChoiceTask {
     public static let letters = ["A", "B", "C", "D"]
     public let name = "mmlu"
@@ -19,16 +21,18 @@ public final class MMLU: MultipleChoiceTask {
         var files = [path]
         if isDir.boolValue {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-            files = names.filter { $0.hasSuffix(".csv") || $0.hasSuffix(".jsonl") }.sorted().map { Paths.join(path, $0) }
-            guard !files.isEmpty else { throw NanoChatError(file: path, "no .csv or .jsonl files in this directory") }
+            files = names.filter { n in [".csv", ".jsonl", ".parquet"].contains { n.hasSuffix($0) } }.sorted().map { Paths.join(path, $0) }
+            guard !files.isEmpty else { throw NanoChatError(file: path, "no .csv, .jsonl or .parquet files in this directory") }
         }
         var rows: [Row] = []
-        for f in files { rows += f.hasSuffix(".jsonl") ? try Self.jsonlRows(f) : try Self.csvRows(f) }
+        for f in files {
+            rows += f.hasSuffix(".jsonl") ? try Self.jsonlRows(f) : f.hasSuffix(".parquet") ? try Self.parquetRows(f) : try Self.csvRows(f)
+        }
         self.rows = rows
     }
 
     static func csvRows(_ path: String) throws -> [Row] {
-        let records = try TaskCSV.records(file: path)
+        let records = try CSV.records(file: path)
         let header = ["question", "choice0", "choice1", "choice2", "choice3", "answer"]
         guard let first = records.first, first.fields == header else {
             throw NanoChatError(file: path, "expected the header \(header.joined(separator: ","))")
@@ -50,6 +54,16 @@ public final class MMLU: MultipleChoiceTask {
             }
             let a = o["answer"].map { "\($0)" } ?? ""
             return Row(question: q, choices: c, answer: try answerIndex(a, src), source: src)
+        }
+    }
+
+    static func parquetRows(_ path: String) throws -> [Row] {
+        let pf = try ParquetFile(path: path, column: nil)
+        let questions = try pf.strings("question"), choices = try pf.stringLists("choices"), answers = try pf.ints("answer")
+        return try questions.indices.map { i in
+            let src = "\(path):row \(i + 1)"
+            guard choices[i].count == 4 else { throw NanoChatError("\(src): expected 4 choices, got \(choices[i].count)") }
+            return Row(question: questions[i], choices: choices[i], answer: try answerIndex("\(answers[i])", src), source: src)
         }
     }
 

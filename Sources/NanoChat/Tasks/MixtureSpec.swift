@@ -5,6 +5,9 @@ import Foundation
 /// `task` is one of `taskNames`; `path` a file or a directory of shard files (read in name order);
 /// `epochs` how many times the rows are listed in the mixture (default 1); `start-stop` a row range
 /// (0-based, stop exclusive, either side may be empty) so one file can give train and held-out val rows.
+/// The tasks nanochat loads with `.shuffle(seed=42)` (gsm8k, mmlu, smoltalk, arc) are shuffled the same way
+/// (`TaskShuffle`) over all the rows of `path` first, and the range slices the shuffled rows, as nanochat's
+/// `MMLU(split="test", stop=5200)` does; alpaca and customjson keep file order.
 public struct MixtureEntry: Equatable {
     public var task: String
     public var path: String
@@ -23,6 +26,8 @@ public struct MixtureEntry: Equatable {
 
 public enum MixtureSpec {
     public static let taskNames = ["gsm8k", "mmlu", "arc", "alpaca", "customjson", "smoltalk"]
+    /// Tasks whose nanochat loader shuffles its dataset with seed 42 (tasks/gsm8k.py, mmlu.py, smoltalk.py, arc.py).
+    public static let shuffledTasks: Set<String> = ["gsm8k", "mmlu", "smoltalk", "arc"]
 
     public static func parse(_ spec: String, flag: String) throws -> [MixtureEntry] {
         let items = spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -60,22 +65,24 @@ public enum MixtureSpec {
         return (start, b)
     }
 
-    /// One task for an entry (a directory becomes the sequence of its shard files), sliced to the row range.
+    /// One task for an entry (a directory becomes the sequence of its shard files, like nanochat's concatenated
+    /// parquet shards), shuffled as nanochat shuffles it, then sliced to the row range.
     public static func task(_ e: MixtureEntry) throws -> ChatTask {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: e.path, isDirectory: &isDir) else {
             throw NanoChatError(file: e.path, "no such file or directory")
         }
-        let base: ChatTask
+        var base: ChatTask
         if isDir.boolValue && e.task != "mmlu" {
             let exts = [".jsonl", ".json", ".parquet", ".csv"]
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: e.path)) ?? [])
-                .filter { n in exts.contains { n.hasSuffix($0) } }.sorted()
+                .filter { n in n != "manifest.json" && exts.contains { n.hasSuffix($0) } }.sorted()   // dataset --sft's manifest
             guard !names.isEmpty else { throw NanoChatError(file: e.path, "no .jsonl/.json/.parquet files in this directory") }
             base = TaskSequence(try names.map { try fileTask(e.task, Paths.join(e.path, $0)) })
         } else {
             base = try fileTask(e.task, e.path)
         }
+        if shuffledTasks.contains(e.task) { base = TaskShuffle(base) }
         if e.start == 0 && e.stop == nil { return base }
         return TaskSlice(base, start: e.start, stop: e.stop)
     }
@@ -104,14 +111,16 @@ public enum MixtureSpec {
 
     // MARK: - Defaults from $NANOCHAT_BASE_DIR/sft_data (written by `dataset --sft`)
 
-    /// nanochat's SFT mixture (SPEC §8): SmolTalk train, 3× MMLU auxiliary_train, 4× GSM8K train; val:
+    /// nanochat's SFT mixture (scripts/chat_sft.py): SmolTalk train, 3× MMLU auxiliary_train, 4× GSM8K train; val:
     /// SmolTalk test, MMLU test[:5200], GSM8K test[:420]. Only sources present under `dir` are used; ARC and
-    /// MMLU's test split are never trained on (chat_eval scores them).
+    /// MMLU's test split are never trained on (chat_eval scores them). `dataset --sft` writes each split as a
+    /// directory of HF parquet shards (`smoltalk/train/00000.parquet`, ...), renamed into place when complete;
+    /// the slices are of the shuffled rows (see `task`), so they are nanochat's rows.
     public static func defaults(sftDataDir dir: String, mmluEpochs: Int = 3, gsm8kEpochs: Int = 4) -> (train: [MixtureEntry], val: [MixtureEntry]) {
         var train: [MixtureEntry] = [], val: [MixtureEntry] = []
         func find(_ sub: String, _ prefix: String) -> String? {
             let d = Paths.join(dir, sub)
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: d)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: d)) ?? []).filter { $0.hasPrefix(prefix) && !$0.hasSuffix(".partial") }.sorted()
             if names.isEmpty { return nil }
             if names.count == 1 { return Paths.join(d, names[0]) }
             return nil  // several shards: the caller uses the directory of that prefix

@@ -49,3 +49,18 @@ public final class TaskSequence: ChatTask {
         return try tasks[t].conversation(at: index - offsets[t])
     }
 }
+
+/// HF `datasets`' `.shuffle(seed=42)` as nanochat's tasks apply it on load (tasks/common.py:
+/// `HubDataset.shuffle` = `numpy.random.default_rng(42).permutation(n)`): position i is base row order[i].
+/// Any `start:stop` slice is taken after it, as nanochat's `Task(start=, stop=)` slices the shuffled rows.
+public final class TaskShuffle: ChatTask {
+    public let base: ChatTask
+    public let order: [Int]
+    public var name: String { base.name }
+    public var count: Int { order.count }
+    public init(_ base: ChatTask, seed: UInt32 = 42) {
+        self.base = base
+        order = NumpyPermutation.permutation(base.count, seed: seed)
+    }
+    public func conversation(at index: Int) throws -> Conversation { try base.conversation(at: order[index]) }
+}

@@ -51,7 +51,7 @@ extension Tokenizer {
     /// are a rank, else byte-pair merged.
     @inline(__always)
     func encodeBytes(_ p: UnsafePointer<UInt8>, _ n: Int, _ st: EncodeState, _ out: inout [Int32]) {
-        Pretokenizer.forEachChunk(p, n) { a, b in
+        Pretokenizer.forEachChunk(p, n, pattern: split) { a, b in
             encodeChunk(p + a, b - a, st, &out)
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Byte-level BPE training exactly as rustbpe (§3): count chunks, make each distinct chunk a word of byte
-/// ids weighted by its count, then repeatedly merge the pair with the highest count (ties → smallest
+/// Byte-level BPE training exactly as rustbpe (nanochat/tokenizer.py): count chunks, make each distinct chunk a word
+/// of byte ids weighted by its count, then repeatedly merge the pair with the highest count (ties → smallest
 /// (left, right)), updating pair counts incrementally. A max-heap with lazy refresh finds the argmax:
 /// a pair's count can only fall after the step that created it (every new pair contains the newest id),
 /// so a popped entry whose stored count is still current is the exact argmax.

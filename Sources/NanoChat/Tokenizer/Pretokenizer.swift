@@ -1,4 +1,4 @@
-/// nanochat's split pattern (§3), hand-written as a scanner over the UTF-8 bytes of a string:
+/// nanochat's split pattern (nanochat/tokenizer.py), hand-written as a scanner over the UTF-8 bytes of a string:
 ///
 ///     '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+
 ///
@@ -6,14 +6,28 @@
 /// like fancy-regex and Python's `regex`). Every scalar is a letter, a number, White_Space or "other",
 /// so some alternative always matches and the chunks tile the text. `\s` is Unicode White_Space
 /// (includes U+000B and U+0085, excludes U+001C..U+001F); marks (\p{M}) are "other", not letters.
+/// Two reference patterns share the scanner for `tok_eval`'s columns: GPT-4's cl100k (the same with
+/// `\p{N}{1,3}`) and GPT-2's, scanned by `gpt2ChunkEnd`.
+public enum SplitPattern: Sendable {
+    case nanochat, cl100k, gpt2
+
+    public var regex: String {
+        switch self {
+        case .nanochat: return Tokenizer.splitPattern
+        case .cl100k: return #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"#
+        case .gpt2: return #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+        }
+    }
+}
+
 public enum Pretokenizer {
     /// The chunks of `text`, as substrings.
-    public static func split(_ text: String) -> [Substring] {
+    public static func split(_ text: String, pattern: SplitPattern = .nanochat) -> [Substring] {
         var s = text
         var ranges: [(Int, Int)] = []
         s.withUTF8 { buf in
             guard let base = buf.baseAddress else { return }
-            forEachChunk(base, buf.count) { a, b in ranges.append((a, b)) }
+            forEachChunk(base, buf.count, pattern: pattern) { a, b in ranges.append((a, b)) }
         }
         let u = text.utf8
         return ranges.map { a, b in
@@ -23,19 +37,55 @@ public enum Pretokenizer {
 
     /// Calls body(start, end) with the byte range of every chunk of the valid UTF-8 buffer p[0..<n], in order.
     @inline(__always)
-    public static func forEachChunk(_ p: UnsafePointer<UInt8>, _ n: Int, _ body: (Int, Int) -> Void) {
+    public static func forEachChunk(_ p: UnsafePointer<UInt8>, _ n: Int, pattern: SplitPattern = .nanochat,
+                                    _ body: (Int, Int) -> Void) {
         let t = CharClass.table
         var i = 0
-        while i < n {
-            let e = chunkEnd(p, n, i, t)
-            body(i, e)
-            i = e
+        switch pattern {
+        case .nanochat: while i < n { let e = chunkEnd(p, n, i, t, maxDigits: 2); body(i, e); i = e }
+        case .cl100k: while i < n { let e = chunkEnd(p, n, i, t, maxDigits: 3); body(i, e); i = e }
+        case .gpt2: while i < n { let e = gpt2ChunkEnd(p, n, i, t); body(i, e); i = e }
         }
+    }
+
+    /// GPT-2's pattern: `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
+    /// (case-sensitive contractions; a run of one class, optionally after one space).
+    static func gpt2ChunkEnd(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, _ t: UnsafePointer<UInt8>) -> Int {
+        if p[i] == 0x27 && i + 1 < n {
+            switch p[i + 1] {
+            case 0x73, 0x74, 0x6D, 0x64: return i + 2   // s t m d
+            default: break
+            }
+            if i + 2 < n {
+                let x = p[i + 1], y = p[i + 2]
+                if (x == 0x72 && y == 0x65) || (x == 0x76 && y == 0x65) || (x == 0x6C && y == 0x6C) { return i + 3 }
+            }
+        }
+        let start = p[i] == 0x20 && i + 1 < n ? i + 1 : i
+        let (c0, _) = CharClass.at(p, start, t)
+        if c0 & CharClass.space == 0 {   // a letter, number or other run
+            var j = start
+            while j < n {
+                let (c, l) = CharClass.at(p, j, t)
+                if c != c0 { break }
+                j += l
+            }
+            return j
+        }
+        var j = i, lastStart = i
+        while j < n {
+            let (c, l) = CharClass.at(p, j, t)
+            if c & CharClass.space == 0 { break }
+            lastStart = j
+            j += l
+        }
+        if j == n || lastStart == i { return j }   // \s+(?!\S) at the end, or a single scalar: \s+
+        return lastStart
     }
 
     /// End (exclusive) of the chunk that starts at i.
     @inline(__always)
-    static func chunkEnd(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, _ t: UnsafePointer<UInt8>) -> Int {
+    static func chunkEnd(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int, _ t: UnsafePointer<UInt8>, maxDigits: Int) -> Int {
         let (c0, l0) = CharClass.at(p, i, t)
         // 1. '(?i:[sdmt]|ll|ve|re)  (case-insensitive: also ſ U+017F, which folds to s)
         if p[i] == 0x27 && i + 1 < n {
@@ -57,12 +107,13 @@ public enum Pretokenizer {
             let j = i + l0
             if j < n && CharClass.at(p, j, t).0 == CharClass.letter { return letterRun(p, n, j, t) }
         }
-        // 3. \p{N}{1,2}
+        // 3. \p{N}{1,2} (cl100k: {1,3})
         if c0 == CharClass.number {
-            let j = i + l0
-            if j < n {
+            var j = i + l0, digits = 1
+            while j < n && digits < maxDigits {
                 let (c1, l1) = CharClass.at(p, j, t)
-                if c1 == CharClass.number { return j + l1 }
+                if c1 != CharClass.number { break }
+                j += l1; digits += 1
             }
             return j
         }

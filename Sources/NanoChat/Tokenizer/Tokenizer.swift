@@ -8,8 +8,8 @@ public enum TokenRef: ExpressibleByStringLiteral, Sendable {
     public init(stringLiteral s: String) { self = .special(s) }
 }
 
-/// nanochat's tokenizer (§3): byte-level BPE over mergeable ranks (id = rank; bytes 0..255 first in
-/// nanochat's files), the 9 special tokens appended after the ranks, tiktoken's encoding rule.
+/// nanochat's tokenizer (nanochat/tokenizer.py): byte-level BPE over mergeable ranks (id = rank; bytes 0..255 first
+/// in nanochat's files), the 9 special tokens appended after the ranks, tiktoken's encoding rule.
 public final class Tokenizer: TextTokenizer, @unchecked Sendable {
     /// nanochat's SPLIT_PATTERN (GPT-4 style with \p{N}{1,2}); implemented by `Pretokenizer`, not a regex engine.
     public static let splitPattern = #"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,2}| ?[^\s\p{L}\p{N}]++[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"#
@@ -18,6 +18,7 @@ public final class Tokenizer: TextTokenizer, @unchecked Sendable {
                                        "<|output_start|>", "<|output_end|>"]
 
     public let pattern: String
+    public let split: SplitPattern
     /// ranks[id] = the bytes of token id
     public let mergeableRanks: [[UInt8]]
     public let vocabSize: Int
@@ -31,12 +32,12 @@ public final class Tokenizer: TextTokenizer, @unchecked Sendable {
     private var pool: [EncodeState] = []
 
     /// `mergeableRanks[id]` = bytes of token id. Byte strings must be unique and include all 256 single bytes
-    /// (`load` checks this and reports a one-line error; here it is a precondition). Only nanochat's pattern
-    /// is implemented.
-    public init(mergeableRanks: [[UInt8]], pattern: String = Tokenizer.splitPattern) {
-        precondition(pattern == Tokenizer.splitPattern, "Tokenizer: only nanochat's split pattern is implemented")
+    /// (`load` checks this and reports a one-line error; here it is a precondition). nanochat's pattern, or
+    /// GPT-2's / cl100k's for tok_eval's reference columns.
+    public init(mergeableRanks: [[UInt8]], split: SplitPattern = .nanochat) {
         if let problem = Tokenizer.validate(mergeableRanks) { preconditionFailure("Tokenizer: \(problem)") }
-        self.pattern = pattern
+        self.pattern = split.regex
+        self.split = split
         self.mergeableRanks = mergeableRanks
         let v = VocabIndex(mergeableRanks)
         vocab = v

@@ -8,7 +8,24 @@ extension Tokenizer {
     public static let ranksFileName = "tokenizer.tiktoken"
     public static let configFileName = "tokenizer_config.json"
 
-    /// Both files of a tokenizer directory; the config must agree with the ranks.
+    /// The one loader every tool uses (`--tokenizer-dir`). Accepts every layout the tools take: a directory with
+    /// `tokenizer.tiktoken` + `tokenizer_config.json` as tok_train writes them (checked by `load(directory:)`),
+    /// a directory with a bare `tokenizer.tiktoken` (nanochat's split pattern and special tokens assumed), or
+    /// the path of a `.tiktoken` file itself.
+    public static func load(path: String) throws -> Tokenizer {
+        if path.hasSuffix(".tiktoken") && !Paths.isDirectory(path) {
+            guard Paths.exists(path) else { throw NanoChatError(file: path, "no such tokenizer file") }
+            return try load(tiktokenFile: path)
+        }
+        let ranks = Paths.join(path, ranksFileName)
+        guard Paths.exists(ranks) else {
+            throw NanoChatError(file: ranks, "no tokenizer here; train one first (swift run -c release tok_train) or pass --tokenizer-dir")
+        }
+        guard Paths.exists(Paths.join(path, configFileName)) else { return try load(tiktokenFile: ranks) }
+        return try load(directory: path)
+    }
+
+    /// Both files of a tokenizer directory (as tok_train writes them); the config must agree with the ranks.
     public static func load(directory: String) throws -> Tokenizer {
         let tok = try load(tiktokenFile: Paths.join(directory, ranksFileName))
         let cfgPath = Paths.join(directory, configFileName)
@@ -38,7 +55,7 @@ extension Tokenizer {
     }
 
     /// A tiktoken ranks file; the special tokens are appended in order after the ranks.
-    public static func load(tiktokenFile path: String) throws -> Tokenizer {
+    public static func load(tiktokenFile path: String, split: SplitPattern = .nanochat) throws -> Tokenizer {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw NanoChatError(file: path, "cannot read file")
         }
@@ -64,7 +81,7 @@ extension Tokenizer {
         }
         let dense = ranks.map { $0! }
         if let problem = validate(dense) { throw NanoChatError(file: path, problem) }
-        return Tokenizer(mergeableRanks: dense)
+        return Tokenizer(mergeableRanks: dense, split: split)
     }
 
     /// Writes both files atomically (each write-then-rename).

@@ -1,9 +1,9 @@
 import Foundation
 
-/// nanochat's base_train (§7) over our model, optimizer and loader. Setup lives here; the loop itself is the
-/// shared `TrainingLoop`/`TrainStep` (also used by chat_sft), for which this class is the batch source's owner
-/// and the hooks: val bpb / CORE / samples, and checkpoints with the loader and loop state. A resumed run
-/// reproduces the uninterrupted run bit for bit.
+/// nanochat's base_train (scripts/base_train.py) over our model, optimizer and loader. Setup lives here; the loop
+/// itself is the shared `TrainingLoop`/`TrainStep` (also used by chat_sft), for which this class is the batch
+/// source's owner and the hooks: val bpb / CORE / samples, and checkpoints with the loader and loop state. A resumed
+/// run reproduces the uninterrupted run bit for bit.
 public final class BaseTrainer {
     public let opt: TrainOptions
     public let dist: Distributed
@@ -35,8 +35,8 @@ public final class BaseTrainer {
     public init(options o: TrainOptions, dist: Distributed) throws {
         self.opt = o
         self.dist = dist
-        Threads.configure(o.threads > 0 ? o.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, dist.localSize)))
-        tokenizer = try Self.loadTokenizer(o)
+        Threads.configure(flag: o.threads, ranksOnHost: dist.localSize)
+        tokenizer = try Tokenizer.load(path: o.tokenizerDir)
         source = try Self.openData(o, dist: dist)
 
         // before any big allocation: where this run's checkpoints go, writable and not another run's
@@ -78,7 +78,7 @@ public final class BaseTrainer {
         var state = LoopState()
         var loaderState: LoaderState? = nil
         if let r = resume {
-            try Self.loadOptimizer(optimizer, checkpointDir: checkpointDir, step: r.step)
+            try TrainSetup.loadOptimizer(optimizer, dir: checkpointDir, step: r.step)
             state = LoopState(meta: r.meta, step: r.step)
             loaderState = try Self.loaderState(r, checkpointDir: checkpointDir, dist: dist)
         }
@@ -97,13 +97,6 @@ public final class BaseTrainer {
 
     // MARK: - Setup pieces
 
-    static func loadTokenizer(_ o: TrainOptions) throws -> Tokenizer {
-        let tokFile = Paths.join(o.tokenizerDir, "tokenizer.tiktoken")
-        guard Paths.exists(tokFile) else {
-            throw NanoChatError(file: tokFile, "no tokenizer; train one first: swift run -c release tok_train")
-        }
-        return try BaseEval.loadTokenizer(directory: o.tokenizerDir) // also a bare tokenizer.tiktoken
-    }
 
     /// Real shards if present, else the bundled books (else the generated corpus) — only for a
     /// directory: the default one may be created; a path the user typed must exist.
@@ -156,13 +149,9 @@ public final class BaseTrainer {
         print0(String(format: "Estimated FLOPs per token: %e", flopsPerToken))
     }
 
-    /// total_batch_size // (B·T·world), which must divide exactly (§7.2).
     static func gradAccumSteps(_ o: TrainOptions, _ hp: HyperParams, dist: Distributed) throws -> Int {
-        let worldTokens = o.deviceBatchSize * o.maxSeqLen * dist.worldSize
-        guard hp.totalBatchSize % worldTokens == 0 else {
-            throw NanoChatError("base_train: total batch size \(hp.totalBatchSize) is not divisible by device_batch_size × max_seq_len × world_size = \(o.deviceBatchSize) × \(o.maxSeqLen) × \(dist.worldSize) = \(worldTokens); adjust --total-batch-size or --device-batch-size")
-        }
-        return hp.totalBatchSize / worldTokens
+        try TrainSetup.gradAccumSteps(program: "base_train", totalBatchSize: hp.totalBatchSize, B: o.deviceBatchSize,
+                                      T: o.maxSeqLen, worldSize: dist.worldSize)
     }
 
     static func printBatchSummary(_ o: TrainOptions, _ hp: HyperParams, counts: [String: Int], gradAccumSteps: Int, worldSize: Int) {
@@ -170,12 +159,6 @@ public final class BaseTrainer {
         print0(String(format: "Iterations: %d | batch lr scale: %.7f | weight decay: %.7f | tokens:params %.2f",
                       hp.numIterations, hp.batchLrScale, hp.weightDecayScaled,
                       Double(hp.totalBatchSize * hp.numIterations) / Double((counts["transformer_matrices"] ?? 0) + (counts["lm_head"] ?? 1))))
-    }
-
-    /// This rank's optimizer shard of the checkpoint, else rank 0's (state is replicated; resume on another rank count).
-    /// Every saved rank's optimizer shard, re-sharded when the number of ranks changed.
-    static func loadOptimizer(_ optimizer: MuonAdamW, checkpointDir: String, step: Int) throws {
-        try optimizer.load(shards: { CheckpointManager.optimPath(checkpointDir, step, rank: $0) })
     }
 
     /// The loader state to resume from: exact (this rank's loader file) on the same number of ranks, else
@@ -186,9 +169,7 @@ public final class BaseTrainer {
         let stateJSON = ownState ?? r.meta["dataloader_state_dict"]
         let stateFile = ownState != nil ? CheckpointManager.loaderPath(checkpointDir, r.step, rank: dist.rank)
                                         : CheckpointManager.metaPath(checkpointDir, r.step)
-        if savedWorld != dist.worldSize {
-            print0("warning: checkpoint was written by \(savedWorld) ranks, resuming on \(dist.worldSize): data order resumes approximately (weights and optimizer exactly)")
-        }
+        TrainSetup.warnWorldChange(saved: savedWorld, now: dist.worldSize)
         guard let s = stateJSON else { return nil }
         return try CheckpointManager.loaderState(s, file: stateFile)
     }
@@ -204,7 +185,7 @@ public final class BaseTrainer {
 
     // MARK: - Evaluation and checkpoints
 
-    /// §5.1 on a fresh val loader: eval_tokens // (B·T·W) batches.
+    /// Val bpb (nanochat/loss_eval.py: evaluate_bpb) on a fresh val loader: eval_tokens // (B·T·W) batches.
     func evaluateValBpb() throws -> Double {
         let B = opt.deviceBatchSize, T = opt.maxSeqLen
         let steps = max(1, opt.evalTokens / (B * T * dist.worldSize))
@@ -223,8 +204,8 @@ public final class BaseTrainer {
     }
 
     func sample() throws {
-        // greedy, 16 tokens, prompt = [BOS] + text (§7.3); the engine keeps its own cache and RNG, so the
-        // training state is untouched
+        // greedy, 16 tokens, prompt = [BOS] + text (scripts/base_train.py: the training loop); the engine keeps its
+        // own cache and RNG, so the training state is untouched
         let engine = Sampling.engine(model: model, tokenizer: tokenizer)
         for p in Sampling.prompts {
             let toks = [tokenizer.bosId] + tokenizer.encodeOrdinary(p)
@@ -253,8 +234,9 @@ public final class BaseTrainer {
     }
 }
 
-/// base_train's cadence (§7.3): val bpb every `--eval-every` and at the end, CORE every `--core-metric-every`
-/// (not at step 0) and at the end, samples likewise on rank 0; a checkpoint with the loader state.
+/// base_train's cadence (scripts/base_train.py: the training loop): val bpb every `--eval-every` and at the end,
+/// CORE every `--core-metric-every` (not at step 0) and at the end, samples likewise on rank 0; a checkpoint with
+/// the loader state.
 extension BaseTrainer: TrainingHooks {
     public func isLastStep(_ step: Int) -> Bool { step == hp.numIterations }
 

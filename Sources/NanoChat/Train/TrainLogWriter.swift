@@ -10,7 +10,7 @@ import Foundation
 ///     lrm          Double  lr multiplier of the step
 ///     dt           Double  seconds of the step
 ///     tok_per_sec  Int     tokens per second over all ranks
-///     mfu          Double  % of the measured fp32 sgemm peak
+///     mfu          Double  % of the CPU's fp32 FMA limit (PeakFLOPS)
 ///     val_bpb      Double  validation bits per byte, when evaluated at this step
 ///     core         Double  CORE metric, when evaluated at this step
 ///

@@ -1,7 +1,7 @@
 import Foundation
 
-/// base_train's flags (§7.1, HEAD names) resolved into values. Defaults follow nanochat, except the
-/// sizes that set how much work a step and an eval do: those take nanochat's CPU script values
+/// base_train's flags (scripts/base_train.py: argparse, HEAD names) resolved into values. Defaults follow nanochat,
+/// except the sizes that set how much work a step and an eval do: those take nanochat's CPU script values
 /// (runs/runcpu.sh: seq 512, total batch 16384, eval every 100 on 524288 tokens, no CORE, samples every 100),
 /// because nanochat's 8×H100 defaults would take hours per step on a CPU.
 public struct TrainOptions: Sendable {
@@ -41,7 +41,7 @@ public struct TrainOptions: Sendable {
     /// allocation (the model size itself is checked against RAM by `ModelSize`).
     public static let fields: [OptionField<TrainOptions>] = [
         .string("run", \.run, "wandb run name ('dummy' disables logging; wandb is not used here)"),
-        .string("device-type", \.deviceType, "accepted for nanochat compatibility; always CPU", choices: ["cpu", ""]),
+        .deviceType(\.deviceType),
         // Model architecture
         .int("depth", \.depth, "depth of the Transformer model", min: 1, max: 1024),
         .int("aspect-ratio", \.aspectRatio, "model_dim = depth * aspect_ratio", min: 1, max: 65536),
@@ -75,13 +75,13 @@ public struct TrainOptions: Sendable {
         .int("sample-every", \.sampleEvery, "sample from model every N steps (-1 = disable)", min: -1),
         .int("save-every", \.saveEvery, "save checkpoints every N steps (-1 = only at end)", min: -1),
         // Output
-        .optionalString("model-tag", \.modelTag, "override model tag for checkpoint directory name (default d<depth>)"),
+        .modelTag(\.modelTag, "override model tag for checkpoint directory name (default d<depth>)"),
         // NanoChat additions
         .string("data-dir", \.dataDir, "data directory of shards (or one .parquet/.jsonl/.txt file); generated corpus if empty"),
-        .string("tokenizer-dir", \.tokenizerDir, "tokenizer directory (tokenizer.tiktoken + tokenizer_config.json)"),
-        .string("checkpoints-dir", \.checkpointsDir, "where model-tag directories of checkpoints live"),
+        .tokenizerDir(\.tokenizerDir),
+        .checkpointsDir(\.checkpointsDir),
         .string("bundle-dir", \.bundleDir, "CORE task bundle (for --core-metric-every)"),
-        .int("threads", \.threads, "compute threads per rank (0 = all cores / ranks on this host)", min: 0, max: 4096),
+        .threads(\.threads),
         .int("seed", \.seed, "seed of weight init", min: 0),
         .optionalString("init-from", \.initFrom, "start from this checkpoint's weights (model_*.safetensors or a checkpoint dir), fresh optimizer"),
         .int("keep-last", \.keepLast, "keep only the newest N checkpoints (-1 = keep all; best/ is never pruned)", min: 1, also: [-1]),
@@ -110,6 +110,7 @@ public struct TrainOptions: Sendable {
         try OptionTable.read(fields, from: f, into: TrainOptions())
     }
 
-    /// user_config for the meta file: every option under nanochat's argparse name (§6), typed.
+    /// user_config for the meta file: every option under nanochat's argparse name (nanochat/checkpoint_manager.py),
+    /// typed.
     public var userConfigJSON: JSONValue { OptionTable.userConfig(Self.fields, self) }
 }

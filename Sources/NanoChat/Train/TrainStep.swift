@@ -43,7 +43,8 @@ public protocol TrainSchedule {
     func settings(step: Int) -> StepSettings
 }
 
-/// base_train's schedule (§2.4): step-based lr and momentum, cosine Muon weight decay from the scaled base value.
+/// base_train's schedule (scripts/base_train.py: get_lr_multiplier, get_muon_momentum, get_weight_decay): step-based
+/// lr and momentum, cosine Muon weight decay from the scaled base value.
 public struct PretrainSchedule: TrainSchedule {
     public var schedule: Schedule
     public var weightDecay: Double
@@ -66,9 +67,9 @@ public struct StepResult {
     public var dt: Double            // seconds: forward/backward of all micro-batches + all-reduce + optimizer
 }
 
-/// One optimization step of nanochat's loops (§7.3), shared by base_train and chat_sft: zero grad,
-/// `gradAccumSteps` micro-batches of forward + backward, the schedule's settings, one optimizer step (the
-/// sharded optimizer sums the gradients over ranks itself: reduce-scatter, update, all-gather).
+/// One optimization step of nanochat's loops (scripts/base_train.py: the training loop), shared by base_train and
+/// chat_sft: zero grad, `gradAccumSteps` micro-batches of forward + backward, the schedule's settings, one optimizer
+/// step (the sharded optimizer sums the gradients over ranks itself: reduce-scatter, update, all-gather).
 ///
 /// Loss normalization is nanochat's: each micro-batch's loss is the mean over its valid targets, and the
 /// gradient is that mean scaled by 1/(gradAccumSteps · worldSize), so every micro-batch weighs the same
@@ -85,11 +86,15 @@ public final class TrainStep {
     /// Named in errors: the program ("base_train", "chat_sft") and where the last good checkpoint is.
     public let program: String
     public let checkpointDir: String
+    /// Wall time of each step by kind of work (model, optimizer and data laps); dev/bench.sh prints it.
+    public let timers = PhaseTimers()
 
     public init(program: String, model: GPT, optimizer: MuonAdamW, dist: Distributed, B: Int, T: Int,
                 gradAccumSteps: Int, checkpointDir: String) {
         self.program = program; self.model = model; self.optimizer = optimizer; self.dist = dist
         self.B = B; self.T = T; self.gradAccumSteps = gradAccumSteps; self.checkpointDir = checkpointDir
+        model.timers = timers
+        optimizer.timers = timers
     }
 
     /// Tokens processed per step over all ranks (padding and ignored targets included), for tok/sec and MFU.
@@ -98,6 +103,7 @@ public final class TrainStep {
     /// Runs step `step`: micro-batches from `source`, settings from `schedule`.
     public func run(step: Int, source: MicroBatchSource, schedule: TrainSchedule) throws -> StepResult {
         let t0 = now()
+        timers.beginStep()
         var result = try accumulateGradients(step: step, source: source)
         result.settings = schedule.settings(step: step)
         optimizer.setSchedule(lrMultiplier: result.settings.lrMultiplier, muonMomentum: result.settings.muonMomentum,
@@ -105,9 +111,12 @@ public final class TrainStep {
         optimizer.step(params: model.params, grads: model.grads, dist: dist)
         // the logged loss is the mean over the ranks that had one (every rank joins the reduction)
         var lossSum = [Double(result.loss ?? 0), result.loss == nil ? 0 : 1]
+        timers.start()
         lossSum.withUnsafeMutableBufferPointer { dist.allReduceSum($0) }
+        timers.lap(.collectives)
         result.loss = lossSum[1] > 0 ? Float(lossSum[0] / lossSum[1]) : nil
         result.dt = now() - t0
+        timers.endStep()
         return result
     }
 
@@ -118,7 +127,9 @@ public final class TrainStep {
         var last: Float? = nil
         var sum = 0.0, valid = 0
         for _ in 0..<gradAccumSteps {
+            timers.start()
             let batch = try source.nextMicroBatch()
+            timers.lap(.data)
             guard batch.inputs.count == B * T, batch.targets.count == B * T else {
                 throw NanoChatError("\(program): micro-batch of \(batch.inputs.count) inputs / \(batch.targets.count) targets, expected B·T = \(B)·\(T)")
             }

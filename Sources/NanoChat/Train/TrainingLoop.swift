@@ -53,7 +53,8 @@ public struct LoopOptions {
     public var keepLast = -1
     /// Keep the checkpoint with the lowest val bpb in `<checkpoint dir>/best/` (a checkpoint directory of one step).
     public var saveBest = false
-    /// Stop after this many val bpb evaluations without an improvement of at least `earlyStoppingMinDelta` (≤ 0: never).
+    /// Stop after this many val bpb evaluations without an improvement of at least `earlyStoppingMinDelta` (≤ 0:
+    /// never).
     public var earlyStoppingPatience = -1
     public var earlyStoppingMinDelta = 0.0
     public init(saveEvery: Int = -1, keepLast: Int = -1, saveBest: Bool = false, earlyStoppingPatience: Int = -1,
@@ -76,10 +77,10 @@ public protocol TrainingHooks: AnyObject {
     func save(step: Int, to dir: String) throws
 }
 
-/// nanochat's training loop (§7.3) around the shared `TrainStep`: each pass evaluates (hook), keeps the best
-/// checkpoint and counts early-stopping patience, saves (hook, at the end and every `saveEvery` steps), then
-/// runs one step, prints one line with loss, lrm, dt, tok/sec, mfu and ETA, and appends it to
-/// `train_log.jsonl` (see `TrainLogWriter` for the schema). base_train drives it with its `DataLoader`,
+/// nanochat's training loop (scripts/base_train.py: the training loop) around the shared `TrainStep`: each pass
+/// evaluates (hook), keeps the best checkpoint and counts early-stopping patience, saves (hook, at the end and every
+/// `saveEvery` steps), then runs one step, prints one line with loss, lrm, dt, tok/sec, mfu and ETA, and appends it
+/// to `train_log.jsonl` (see `TrainLogWriter` for the schema). base_train drives it with its `DataLoader`,
 /// `PretrainSchedule` and `BaseTrainer` as hooks.
 ///
 /// How chat_sft plugs in (without copying the loop):
@@ -120,8 +121,9 @@ public final class TrainingLoop {
     public func run(source: MicroBatchSource, schedule: TrainSchedule, hooks: TrainingHooks, stopAfter: Int? = nil) throws {
         if dist.rank == 0 {
             log = try TrainLogWriter(directory: checkpointDir, firstStep: state.step)
-            peakGFLOPS = BLAS.measurePeakGFLOPS()
-            print0(String(format: "Measured fp32 sgemm peak: %.1f GFLOP/s (%d threads) — MFU denominator", peakGFLOPS, Threads.count))
+            let peak = PeakFLOPS.estimate(cores: Threads.count)
+            peakGFLOPS = peak.gflops
+            print0("MFU denominator (fp32 peak per rank): \(peak.description)")
         }
         let startStep = state.step
         var stepsRun = 0
@@ -181,7 +183,7 @@ public final class TrainingLoop {
         }
     }
 
-    /// nanochat's step line, with fp32 MFU against the measured sgemm peak; the same numbers go to train_log.jsonl.
+    /// nanochat's step line, with fp32 MFU against the CPU's FMA limit (PeakFLOPS); the same numbers go to train_log.jsonl.
     func logStep(_ r: StepResult, evals: StepEvals, position: String) throws {
         let step = state.step, N = numIterations
         losses.append(r.loss ?? .nan)

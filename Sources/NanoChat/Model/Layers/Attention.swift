@@ -2,9 +2,9 @@ import Foundation
 
 // Causal sliding-window attention with GQA, flash-style: the forward keeps only the per-query
 // log-sum-exp; the backward recomputes the probabilities block by block. Query position t attends key
-// j iff j ≤ t and t − j ≤ left (§1.6). Every product is a BLAS GEMM over a block of `attnBlock`
-// queries and the keys their windows reach; (batch, head, block) run in sequence so OpenBLAS gets
-// both cores, the row softmax runs in parallel.
+// j iff j ≤ t and t − j ≤ left (nanochat/gpt.py: GPT._compute_window_sizes). Every product is a BLAS GEMM over a
+// block of `attnBlock` queries and the keys their windows reach; (batch, head, block) run in sequence so OpenBLAS
+// gets both cores, the row softmax runs in parallel.
 
 let attnBlock = 128
 

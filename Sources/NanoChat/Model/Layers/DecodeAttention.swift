@@ -8,11 +8,16 @@ import Foundation
 
 let decodeKeyBlock = 128
 
-/// y, q: [B, H, D]; keys/values of row b for this layer at k + kvOffsets[b], v + kvOffsets[b], laid out
-/// [positions, Hkv, D]; positions[b]: the query's position (its own key is already written there).
+/// For each i < rows.count, token n = rows[i]: y[n], q[n]: [H, D] rows of y, q ([N, H, D]); its sequence's
+/// keys/values for this layer at keys[i], values[i], laid out [positions, Hkv, D]; positions[n]: the query's
+/// position (its own key is already written there).
 func decodeAttention(_ y: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
-                     _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, kvOffsets: UnsafePointer<Int>,
-                     positions: UnsafePointer<Int>, _ B: Int, _ H: Int, _ Hkv: Int, _ D: Int, left: Int) {
+                     keys: [UnsafePointer<Float>], values: [UnsafePointer<Float>], rows: [Int],
+                     positions: UnsafePointer<Int>, _ H: Int, _ Hkv: Int, _ D: Int, left: Int) {
+    let B = rows.count
+    keys.withUnsafeBufferPointer { keys in
+    values.withUnsafeBufferPointer { values in
+    rows.withUnsafeBufferPointer { rows in
     let group = H / Hkv, ks = Hkv * D, scale = 1 / Float(D).squareRoot()
     Threads.parallelFor(B * Hkv) { items in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: group * (decodeKeyBlock + D + 2)) { scratch in
@@ -20,8 +25,8 @@ func decodeAttention(_ y: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>
             let acc = scores + group * decodeKeyBlock               // [group, D]
             let runMax = acc + group * D, runSum = runMax + group   // [group] each
             for item in items {
-                let b = item / Hkv, g = item % Hkv, p = positions[b]
-                let kb = k + kvOffsets[b] + g * D, vb = v + kvOffsets[b] + g * D
+                let i = item / Hkv, g = item % Hkv, b = rows[i], p = positions[b]
+                let kb = keys[i] + g * D, vb = values[i] + g * D
                 let qg = q + (b * H + g * group) * D
                 acc.update(repeating: 0, count: group * D)
                 runMax.update(repeating: -Float.infinity, count: group)
@@ -55,6 +60,9 @@ func decodeAttention(_ y: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>
                 }
             }
         }
+    }
+    }
+    }
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 // lm_head + softcap + cross-entropy, fused and run in row chunks so the [B·T, V] logits never exist
-// at once (§1.5, §1.7). In training mode the same pass also produces ∂loss/∂x and ∂loss/∂W_lm_head
+// at once (nanochat/gpt.py: GPT.forward). In training mode the same pass also produces ∂loss/∂x and ∂loss/∂W_lm_head
 // (the backward of the head), so the big GEMM is not recomputed.
 
 let softcap: Float = 15
@@ -15,14 +15,16 @@ struct HeadOutputs {
     var dx: UnsafeMutablePointer<Float>? = nil
     var dW: UnsafeMutablePointer<Float>? = nil
     var scale: Float = 1
+    /// [N] or nil: row n's gradient is scaled by scale·rowWeights[n] (chat_rl's advantage per token)
+    var rowWeights: UnsafePointer<Float>? = nil
     /// false: the first chunk overwrites dW rows < V (no separate zeroing pass)
     var accumulateW = true
 }
 
 /// Rows per chunk: at most ~32M logits (128 MB at V = 32768: 1024 rows). Bigger chunks mean fewer
 /// re-packings of W inside the GEMMs and fewer read-modify-write passes over dW.
-nonisolated(unsafe) var headChunkBudget = 32 << 20
-func headChunkRows(V: Int) -> Int { max(16, min(1024, headChunkBudget / max(1, V))) }
+let defaultHeadChunkBudget = 32 << 20
+func headChunkRows(V: Int, budget: Int = defaultHeadChunkBudget) -> Int { max(16, min(1024, budget / max(1, V))) }
 
 /// x: [N, C] final-normed activations; W: [Vp, C]; targets: [N] (or nil: no loss); chunk: R·V floats;
 /// scratch: `workers`·V floats (one softmax row per worker thread).
@@ -88,7 +90,7 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePoi
     guard train else { return }
     if tgt < 0 { row.update(repeating: 0, count: V); return }
     // dlogit = (softmax − onehot)·(1 − tanh²)·scale
-    let scale = out.scale, inv = F8(repeating: 1 / sum), sc8 = F8(repeating: scale), one = F8(repeating: 1)
+    let scale = out.scale * (out.rowWeights?[n] ?? 1), inv = F8(repeating: 1 / sum), sc8 = F8(repeating: scale), one = F8(repeating: 1)
     let zt = row[tgt]
     j = 0
     while j + 8 <= V {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Rotary tables (§1.4): base 100000, 10·sequenceLen positions, cos/sin computed in fp32 like torch.
+/// Rotary tables (nanochat/gpt.py: GPT._precompute_rotary_embeddings): base 100000, 10·sequenceLen positions,
+/// cos/sin computed in fp32 like torch.
 struct RotaryTables {
     let cos: [Float], sin: [Float]   // [rows, D/2]
     let rows: Int, half: Int
@@ -19,29 +20,29 @@ struct RotaryTables {
     }
 }
 
-/// In place on x: [N, nh, D] = [B, T, nh, D] with position `starts[n / T] + n % T` (starts: one per row,
-/// the KV-cache length before these tokens; nil = 0). Split halves, rotation by −θ:
+/// In place on x: [N, nh, D] = [B, T, nh, D] at position `positions[n]` (one per token: its place in its
+/// own sequence, the KV-cache length before it plus its offset; nil = n % T, training). Split halves, rotation by −θ:
 /// y1 = x1·cos + x2·sin, y2 = −x1·sin + x2·cos.
 func rotaryForward(_ x: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
-                   _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>, starts: UnsafePointer<Int>? = nil) {
-    rotate(x, N, nh, D, T, cosT, sinT, sinSign: 1, starts: starts)
+                   _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>, positions: UnsafePointer<Int>? = nil) {
+    rotate(x, N, nh, D, T, cosT, sinT, sinSign: 1, positions: positions)
 }
 
 /// In place on dx: the transpose rotation (by +θ), i.e. the forward with sin negated.
 func rotaryBackward(_ dx: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
                     _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>) {
-    rotate(dx, N, nh, D, T, cosT, sinT, sinSign: -1, starts: nil)
+    rotate(dx, N, nh, D, T, cosT, sinT, sinSign: -1, positions: nil)
 }
 
 /// y1 = x1·cos + x2·(σ·sin), y2 = x1·(−σ·sin) + x2·cos — nanochat's operation order; negation is exact,
 /// so σ = −1 is bit-identical to writing the transpose out.
 @inline(__always)
 private func rotate(_ x: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
-                    _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>, sinSign: Float, starts: UnsafePointer<Int>?) {
+                    _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>, sinSign: Float, positions: UnsafePointer<Int>?) {
     let h2 = D / 2
     Threads.parallelFor(N, minChunk: 16) { r in
         for n in r {
-            let pos = (starts?[n / T] ?? 0) + n % T
+            let pos = positions?[n] ?? n % T
             let c = cosT + pos * h2, s = sinT + pos * h2
             for h in 0..<nh {
                 let p = x + (n * nh + h) * D

@@ -1,0 +1,62 @@
+import Foundation
+
+/// The MFU denominator: the fp32 FMA limit of the cores a run uses, computed from the CPU rather than
+/// timed with a GEMM (a 1-second sgemm probe read 105–245 GFLOP/s on one machine within a day, so MFU
+/// went above 100 %). cores × FMA units × SIMD lanes × 2 flops × clock, the clock measured once with a
+/// dependent integer chain (two 1-cycle ops per iteration on every x86-64 and arm64 core).
+public struct PeakFLOPS: Sendable {
+    public let cores: Int
+    public let fmaUnits: Int
+    public let lanes: Int
+    public let isa: String
+    public let gigahertz: Double
+
+    public var gflops: Double { Double(cores * fmaUnits * lanes * 2) * gigahertz }
+    public var description: String {
+        String(format: "%d cores × %d FMA units × %d fp32 lanes (%@) × 2 flops × %.2f GHz (measured) = %.1f GFLOP/s",
+               cores, fmaUnits, lanes, isa, gigahertz, gflops)
+    }
+
+    /// For `cores` threads on this CPU. The vector width is what OpenBLAS's kernels use here (AVX-512
+    /// when the CPU has it, whatever our own SIMD8 code is compiled for); two FMA pipes per core is what
+    /// every x86 server core since Haswell has (some low-end AVX-512 Xeons have one 512-bit pipe: there
+    /// the MFU reads low, never above 100 %); Apple's performance cores have four 128-bit pipes.
+    public static func estimate(cores: Int) -> PeakFLOPS {
+        var lanes = 4, units = 2, isa = "SSE"
+        #if arch(x86_64)
+        let flags = cpuFlags()
+        if flags.contains("avx512f") { lanes = 16; isa = "AVX-512" } else if flags.contains("fma") { lanes = 8; isa = "AVX2+FMA" }
+        #elseif arch(arm64)
+        lanes = 4; isa = "NEON"
+        #if os(macOS)
+        units = 4
+        #endif
+        #endif
+        return PeakFLOPS(cores: max(1, cores), fmaUnits: units, lanes: lanes, isa: isa, gigahertz: measureClockGHz())
+    }
+
+    /// Core clock in GHz: best of several short runs (~1.5 ms each, so some run between preemptions on a
+    /// busy box) of a dependent `x = (x ^ k) + x` chain, two single-cycle ops per iteration that no
+    /// compiler can shorten.
+    public static func measureClockGHz(runs: Int = 15, iterations: Int = 2_000_000) -> Double {
+        var best = Double.infinity
+        var x = UInt64(truncatingIfNeeded: Int(now() * 1e6)) | 1
+        let k = x &* 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<runs {
+            let t = now()
+            for _ in 0..<iterations { x = (x ^ k) &+ x }
+            best = min(best, now() - t)
+        }
+        if x == 42 { print("") }   // keeps the chain alive
+        return 2 * Double(iterations) / best / 1e9
+    }
+
+    /// The `flags` line of /proc/cpuinfo (empty elsewhere).
+    static func cpuFlags() -> Set<String> {
+        guard let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return [] }
+        for line in s.split(separator: "\n") where line.hasPrefix("flags") {
+            return Set(line.split(separator: " ").map(String.init))
+        }
+        return []
+    }
+}
