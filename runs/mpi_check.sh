@@ -84,7 +84,10 @@ PY
 compare_weights() {
     command -v python3 >/dev/null || { echo "($3: weights comparison skipped: no python3)"; return; }
     local rel; rel=$(weights_rel_l2 "$1" "$2")
-    awk -v r="$rel" 'BEGIN { exit !(r <= 1e-5) }' || fail "$3: final weights differ by $rel relative L2"
+    # 3e-5: summing the gradient by accumulation or by allreduce rounds differently; the zero-initialised c_proj
+    # matrices take their first step from Muon's orthogonalisation of it, which moves them ~5e-6 relative with
+    # OpenBLAS's FMA kernels (1.0-1.4e-5 whole-model on Haswell/SkylakeX/Cooperlake; 6e-7 on generic Prescott)
+    awk -v r="$rel" 'BEGIN { exit !(r <= 3e-5) }' || fail "$3: final weights differ by $rel relative L2"
     echo "ok: $3 final weights relative L2 $rel"
 }
 ONE2=$($BIN/base_train $RUN --total-batch-size=256 --model-tag=one2 | losses)

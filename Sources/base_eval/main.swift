@@ -3,6 +3,7 @@ import NanoChat
 
 // base_eval: evaluate a base checkpoint (scripts/base_eval.py) — samples, bits per byte on train/val, the CORE
 // benchmark; or, with --text=FILE, the bits per byte of one text file.
+BLASKernel.selectForThisCPU()  // before anything else: it may re-execute this process
 let flags = Flags(program: "base_eval", summary: "Evaluate a base model: samples, bits per byte (train/val), CORE; or the bpb of a text file.")
 // What to run
 flags.define("eval", "core,bpb,sample", "comma-separated evaluations: core, bpb, sample")

@@ -3,6 +3,7 @@ import NanoChat
 
 // chat_cli: talk to a chat (or base) model in the terminal (nanochat's scripts/chat_cli.py). Streams the
 // reply as it is generated; `quit`/`exit` leave, `clear` starts over, Ctrl-C stops the current answer.
+BLASKernel.selectForThisCPU()  // before anything else: it may re-execute this process
 let flags = Flags(program: "chat_cli", summary: "Chat with a model in the terminal. -p 'text' answers once and exits.")
 flags.define("source", "sft", "which checkpoints: sft (chatsft_checkpoints), rl (chatrl_checkpoints) or base (base_checkpoints)", short: "i",
              choices: ["sft", "rl", "base"])

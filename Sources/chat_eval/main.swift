@@ -3,6 +3,7 @@ import NanoChat
 
 // chat_eval: nanochat's scripts/chat_eval.py — ARC-Easy, ARC-Challenge, MMLU (categorical), GSM8K and
 // HumanEval (generative) on a chat (or base) checkpoint, ChatCORE when all five ran.
+BLASKernel.selectForThisCPU()  // before anything else: it may re-execute this process
 let flags = Flags(program: "chat_eval", summary: "Evaluate a chat model on ARC-Easy, ARC-Challenge, MMLU, GSM8K, HumanEval; ChatCORE.")
 flags.define("source", "", "which checkpoints: sft (chatsft_checkpoints), rl (chatrl_checkpoints) or base (base_checkpoints); required", short: "i",
              choices: ["", "sft", "rl", "base"])

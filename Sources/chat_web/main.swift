@@ -3,6 +3,7 @@ import NanoChat
 
 // chat_web: a ChatGPT-like page and a streaming completion API for a chat model, served on 127.0.0.1
 // (nanochat's scripts/chat_web.py, on our own HTTP/1.1 server). Open http://127.0.0.1:8000/.
+BLASKernel.selectForThisCPU()  // before anything else: it may re-execute this process
 let flags = Flags(program: "chat_web", summary: "Serve a chat page and a streaming /chat/completions API for a model.")
 flags.define("source", "sft", "which checkpoints: sft (chatsft_checkpoints), rl (chatrl_checkpoints) or base (base_checkpoints)", short: "i",
              choices: ["sft", "rl", "base"])

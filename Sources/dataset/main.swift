@@ -5,6 +5,7 @@ import NanoChat
 // shard. With no shards present and no network, install the bundled Project Gutenberg books instead
 // (data/gutenberg); `--generate` writes the synthetic test corpus. `--sft` downloads the SFT tasks' parquet
 // files (nanochat's tasks/common.py load_hub_dataset) and `--eval-bundle` nanochat's eval_bundle.zip.
+BLASKernel.selectForThisCPU()  // before anything else: it may re-execute this process
 runMain {
     let flags = Flags(program: "dataset", summary: "Download nanochat's pretraining shards (offline: install the bundled Project Gutenberg books).")
     flags.define("num-files", int: -1, "number of train shards to download (-1 = all); the val shard \(ShardDownloader.maxShard) is always added",

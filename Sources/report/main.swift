@@ -4,6 +4,7 @@ import NanoChat
 // report: nanochat's report.py — $NANOCHAT_BASE_DIR/report/report.md with the machine, git commit,
 // tokenizer, every training run (config, final loss, val bpb, CORE, tokens/s, time) and SVG plots of
 // training loss and val bpb against step (Sources/NanoChat/Report).
+BLASKernel.selectForThisCPU()  // before anything else: it may re-execute this process
 runMain {
     let flags = Flags(program: "report", summary: "Write report.md and loss / val bpb plots (SVG) for the runs under $NANOCHAT_BASE_DIR.")
     flags.define("base-dir", "", "where the runs are (default $NANOCHAT_BASE_DIR, else ~/.cache/nanochat)")

@@ -124,6 +124,7 @@ public final class TrainingLoop {
             let peak = PeakFLOPS.estimate(cores: Threads.count)
             peakGFLOPS = peak.gflops
             print0("MFU denominator (fp32 peak per rank): \(peak.description)")
+            print0(BLASKernel.description)
         }
         let startStep = state.step
         var stepsRun = 0
