@@ -2,6 +2,8 @@ import Foundation
 import NanoChat
 import NanoChatBench
 
+BLASKernel.selectForThisCPU()  // before anything else: it may re-execute this process
+
 // infer_bench: nanochat's scripts/infer_bench.py on a CPU (card, prefill, decode sweep, JSON last line).
 let flags = Flags(program: "infer_bench", summary: "Inference benchmark: TTFT, prefill and decode tok/s, MBU over decode batch sizes.")
 OptionTable.declare(InferBenchOptions.fields, defaults: InferBenchOptions(), in: flags)
