@@ -60,7 +60,8 @@ DOC="The quick brown fox jumps over the lazy dog while the cat watches from the 
 for i in $(seq 4096); do printf '%s\n\n' "$DOC"; done > "$SAME/a_train.txt"
 for i in $(seq 64); do printf '%s\n\n' "$DOC"; done > "$SAME/b_val.txt"
 RUN="$MODEL --data-dir=$SAME --device-batch-size=2 --num-iterations=3 --save-every=1"
-losses() { grep -o "^step [0-9]*/[0-9]* ([^)]*) | loss: [0-9.]*" | sed 's/.*loss: //'; }
+# base_train's `step 00000/00004 (…) | loss: …` and chat_sft's `step 00001 (…) | loss: …` (nanochat's two formats)
+losses() { grep -oE "^step [0-9]+(/[0-9]+)? \([^)]*\) \| loss: [0-9.]+" | sed 's/.*loss: //'; }
 # compare_losses A B: equal to 1e-6
 compare_losses() {
     paste <(echo "$1") <(echo "$2") | awk -v name="$3" '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1.5e-6 || NF != 2) { print name ": losses differ: " $0; bad = 1 } } END { exit bad }' \
@@ -117,7 +118,7 @@ CHAT="$NANOCHAT_BASE_DIR/chat.jsonl"
 for i in $(seq 64); do
     printf '[{"role": "user", "content": "what is %d plus %d?"}, {"role": "assistant", "content": "%d plus %d is %d."}]\n' $i $i $i $i $((2 * i))
 done > "$CHAT"
-SFTRUN="--model-tag=two --model-step=3 --threads=1 --device-batch-size=2 --total-batch-size=256 --eval-every=-1 --mixture=customjson:$CHAT:1"
+SFTRUN="--model-tag=two --model-step=3 --threads=1 --device-batch-size=2 --total-batch-size=256 --eval-every=-1 --chatcore-every=-1 --mixture=customjson:$CHAT:1"
 SFT_CK="$NANOCHAT_BASE_DIR/chatsft_checkpoints/two"
 SFT_FULL=$($MPIRUN -n 2 $BIN/chat_sft $SFTRUN --num-iterations=3 --save-every=2 2>&1) || { echo "$SFT_FULL"; fail "2-rank chat_sft from a 2-rank base checkpoint"; }
 grep -q "Loaded optimizer state from pretrained checkpoint" <<<"$SFT_FULL" || { echo "$SFT_FULL"; fail "chat_sft did not load the 2-rank optimizer state"; }

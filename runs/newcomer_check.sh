@@ -46,7 +46,7 @@ grep -aq "tiktoken and tokenizer_config.json (vocab 2,048)" "$LOG" || fail "the 
 grep -aq "using the subset bundled in" "$LOG" || fail "base_eval did not use the bundled CORE subset"
 grep -aEq "^CORE metric: -?[0-9]" "$LOG" || fail "base_eval printed no CORE score"
 grep -aq "using the mixture bundled in" "$LOG" || fail "chat_sft did not use the bundled SFT mixture"
-grep -aq "Validation loss:" "$LOG" || fail "chat_sft reported no val loss"
+grep -aq "Validation bpb:" "$LOG" || fail "chat_sft reported no val bpb"
 ls "$NANOCHAT_BASE_DIR"/chatsft_checkpoints/d2/model_*.safetensors >/dev/null 2>&1 || fail "no chatsft_checkpoints/d2 checkpoint"
 [ -s "$NANOCHAT_BASE_DIR/report/report.md" ] || fail "no report.md"
 [ "$(ls "$NANOCHAT_BASE_DIR"/report/*.svg 2>/dev/null | wc -l)" -ge 2 ] || fail "no report plots"
@@ -54,6 +54,6 @@ grep -aq "total" <(sed -n '/Wall time per stage/,$p' "$LOG") || fail "runcpu.sh 
 [ "$(grep -ac "Wall time per stage" "$LOG")" = 1 ] || fail "stage times printed more than once"
 answer=$(cd "$CLONE" && timeout 120 "${NONET[@]}" "$BIN/chat_cli" -i sft -p "Hello" --max-tokens=16 2>&1) || { echo "$answer"; fail "chat_cli -p Hello failed"; }
 [ -n "$(echo "$answer" | tr -d '[:space:]')" ] || fail "chat_cli -p Hello gave an empty answer"
-grep -aE "^NOTE: no (SFT data|CORE bundle)|^Validation \(no|^CORE metric|Validation loss" "$LOG" | cut -c1-240
+grep -aE "^NOTE: no (SFT data|CORE bundle)|^Validation \(no|^CORE metric|Validation bpb|ChatCORE" "$LOG" | cut -c1-240
 sed -n '/Wall time per stage/,$p' "$LOG"
 echo "newcomer_check: OK (runcpu.sh on a fresh clone, offline, ${secs}s; chat_cli said: $(echo "$answer" | tr '\n' ' ' | cut -c1-80))"
