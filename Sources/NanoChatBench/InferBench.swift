@@ -65,13 +65,11 @@ public enum InferBench {
     }
 
     public static func run(_ o: InferBenchOptions) throws {
-        guard o.dtype == "float32" else {
-            throw NanoChatError("--dtype=\(o.dtype): bf16 weights are not implemented yet; use --dtype=float32")
-        }
         Threads.configure(o.threads > 0 ? o.threads : ProcessInfo.processInfo.activeProcessorCount)
         let batches = o.batchSizeList
         let loaded = try load(o, context: o.promptTokens + o.decodeTokens)
         let model = loaded.model, c = model.config
+        if o.dtype == "bfloat16" { model.storeMatricesBF16() }
         // nanochat clamps the prompt so prompt + decode fits the training context
         let promptLen = min(o.promptTokens, c.sequenceLen - o.decodeTokens)
         guard promptLen > 0 else {
@@ -82,7 +80,8 @@ public enum InferBench {
         let engine = Engine(model: model, tokenizer: loaded.tokenizer)
 
         let bandwidth = measureReadBandwidth()
-        let params = model.params.count, weightRead = 4 * c.numMatmulParams
+        let params = model.params.count, weightRead = model.matrixBytes
+        let stored = params * 4 + (model.weights16 == nil ? 0 : model.matrixBytes)   // bf16: the fp32 copy stays (prefill)
         let contextMid = promptLen + o.decodeTokens / 2
         let kvStore = c.nLayer * c.nKvHead * c.headDim * 2 * 4, kvRead = kvReadBytes(c, context: contextMid)
         let ceiling = bandwidth / Double(weightRead + kvRead)
@@ -91,7 +90,7 @@ public enum InferBench {
         print("Model: \(loaded.label)\(loaded.step.map { " (step \($0))" } ?? "") | depth \(c.nLayer), dim \(c.nEmbd), heads \(c.nHead), kv heads \(c.nKvHead), vocab \(c.vocabSize)")
         print("CPU: \(Platform.cpuModel ?? "unknown") | \(Threads.count) threads | streaming read \(String(format: "%.1f", bandwidth / 1e9)) GB/s (measured now)")
         print(String(repeating: "-", count: 100))
-        print("Parameters: \(commas(params)) float32 | stored \(params * 4 >> 20) MiB | read per decode step \(weightRead >> 20) MiB (matrices + lm_head)")
+        print("Parameters: \(commas(params)) | matrices + lm_head in \(model.weightDType) | stored \(stored >> 20) MiB | read per decode step \(weightRead >> 20) MiB (matrices + lm_head)")
         print("KV cache: \(commas(kvStore)) bytes/token stored | \(commas(kvRead)) bytes read/step/row at context \(contextMid) (window pattern \(c.windowPattern))")
         print("Decode ceiling at batch 1: \(commas(Int(ceiling))) tok/s (bandwidth / bytes per step)")
         print(line)
@@ -133,7 +132,7 @@ public enum InferBench {
             ("source", o.depth > 0 ? .string("random") : .string(o.source)), ("step", loaded.step.map { .int($0) } ?? .null),
             ("model_config", (try? JSONValue.encoding(c)) ?? .null), ("cpu", .string(Platform.cpuModel ?? "unknown")), ("threads", .int(Threads.count)),
             ("dtype", .string(o.dtype)), ("read_bandwidth_bytes_per_sec", .double(bandwidth)), ("num_params", .int(params)),
-            ("weight_bytes", .int(params * 4)), ("weight_read_bytes_per_step", .int(weightRead)),
+            ("weight_bytes", .int(stored)), ("weight_read_bytes_per_step", .int(weightRead)),
             ("kv_bytes_per_token", .int(kvStore)), ("kv_read_bytes_per_step", .int(kvRead)), ("context_mid", .int(contextMid)),
             ("ceiling_bs1_tok_per_sec", .double(ceiling)), ("prompt_tokens", .int(promptLen)), ("decode_tokens", .int(o.decodeTokens)),
             ("temperature", .double(o.temperature)),

@@ -27,7 +27,7 @@ public struct InferBenchOptions {
             return parts.allSatisfy({ Int($0).map { $0 > 0 } ?? false }) ? nil : "must be positive integers separated by commas"
         }),
         .double("temperature", \.temperature, "sampling temperature (0 = greedy)", min: 0, short: "t"),
-        .string("dtype", \.dtype, "weight storage: float32 (bfloat16 is not implemented yet)", choices: ["float32", "bfloat16"], short: "d"),
+        .string("dtype", \.dtype, "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32)", choices: ["float32", "bfloat16"], short: "d"),
         .int("depth", \.depth, "random weights of nanochat's --depth shape instead of a checkpoint (0 = load one)", min: 0, max: 64),
         .int("threads", \.threads, "threads (0 = all cores)", min: 0),
         .optionalString("tokenizer-dir", \.tokenizerDir, "default $NANOCHAT_BASE_DIR/tokenizer"),

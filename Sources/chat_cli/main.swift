@@ -19,6 +19,7 @@ flags.define("presence-penalty", double: 0, "lower a token's logit by this much 
 flags.define("stop", "", "end the answer at this text (not printed)")
 flags.define("seed", int: nil, "sampling seed: unset = 42 for every answer (nanochat's Engine default); S = S, S+1, ... per answer", min: 0)
 flags.define("tokenizer-dir", "", "default $NANOCHAT_BASE_DIR/tokenizer")
+flags.define("dtype", "float32", "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32)", short: "d", choices: ["float32", "bfloat16"])
 flags.define("threads", int: 0, "threads (0 = all cores)", min: 0)
 flags.define("device-type", "", "accepted for nanochat compatibility; always CPU")
 
@@ -51,6 +52,7 @@ runMain {
     Threads.configure(flag: threads, ranksOnHost: 1)
     let loaded = try ChatModel.load(source: flags.string("source"), modelTag: flags.optionalString("model-tag"),
                                     step: try flags.optionalInt("step"), tokenizerDir: flags.optionalString("tokenizer-dir"))
+    if flags.string("dtype") == "bfloat16" { loaded.model.storeMatricesBF16() }
     let session = try ChatSession(engine: Engine(model: loaded.model, tokenizer: loaded.tokenizer), tokenizer: loaded.tokenizer)
     let temperature = try flags.double("temperature"), maxTokens = try flags.int("max-tokens")
     let topK = try flags.int("top-k")

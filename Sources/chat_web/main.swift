@@ -19,6 +19,7 @@ flags.define("max-queue", int: 64, "requests that may wait for a row; beyond tha
 flags.define("max-connections", int: 4096, "open client connections (idle ones included); beyond that 503", min: 1, max: 60_000)
 flags.define("read-timeout", double: 10, "seconds a client has to send its whole request", min: 0.1, max: 600)
 flags.define("tokenizer-dir", "", "default $NANOCHAT_BASE_DIR/tokenizer")
+flags.define("dtype", "float32", "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32)", short: "d", choices: ["float32", "bfloat16"])
 flags.define("threads", int: 0, "threads for the math (0 = all cores)", min: 0)
 flags.define("device-type", "", "accepted for nanochat compatibility; always CPU")
 
@@ -28,6 +29,7 @@ runMain {
     Threads.configure(flag: threads, ranksOnHost: 1)
     let loaded = try ChatModel.load(source: flags.string("source"), modelTag: flags.optionalString("model-tag"),
                                     step: try flags.optionalInt("step"), tokenizerDir: flags.optionalString("tokenizer-dir"))
+    if flags.string("dtype") == "bfloat16" { loaded.model.storeMatricesBF16() }
     var o = ChatServer.Options()
     o.host = flags.string("host")
     o.port = try flags.int("port")

@@ -5,13 +5,7 @@ import XCTest
 /// Ragged batched decoding (continuous batching): rows at different positions share each step's forward.
 final class EngineSlotDecoderTests: XCTestCase {
     /// GQA, short windows (S = 128, L = 64 at sequence_len 64) and value embeddings, every parameter random.
-    func randomModel(seed: UInt64 = 3) throws -> GPT {
-        let cfg = GPTConfig(sequenceLen: 64, vocabSize: 97, nLayer: 4, nHead: 4, nKvHead: 2, nEmbd: 32, windowPattern: "SSSL")
-        let m = try GPT(config: cfg)
-        var rng = RNG(seed: seed)
-        rng.fillNormal(m.params.ptr, m.params.count, std: 0.3)
-        return m
-    }
+    func randomModel(seed: UInt64 = 3) throws -> GPT { try EngineTests.randomModel(seed: seed) }
 
     func argmax(_ x: ArraySlice<Float>) -> Int32 {
         var best = x.startIndex

@@ -55,7 +55,7 @@ extension GPT {
         }
         guard rowsOut.count <= N else { throw NanoChatError("GPT.forwardCached: \(rowsOut.count) logit rows requested, at most \(N)") }
         for n in rowsOut where n < 0 || n >= N { throw NanoChatError("GPT.forwardCached: logit row \(n) outside 0..<\(N)") }
-        let a = buffers, P = params.ptr
+        let a = buffers, P = params.ptr, P16 = weights16.map { UnsafePointer($0.ptr) }
         var decodeRows: [Int] = []   // the one-token segments' token indices
         for (i, s) in segments.enumerated() {
             let start = s.cache.lengths[s.row]
@@ -84,7 +84,7 @@ extension GPT {
                 let w = lp[l]
                 residualMixForward(a.x, a.x, a.x0, P[oResid + l], P[oX0 + l], N * C)
                 // attention
-                attentionInputs(layer: l, inputs, a.x, a.idx, B: 1, T: N, positions: a.positions, cosT, sinT)
+                attentionInputs(layer: l, inputs, a.x, a.idx, B: 1, T: N, positions: a.positions, cosT, sinT, bf16: P16)
                 keys.removeAll(keepingCapacity: true); values.removeAll(keepingCapacity: true)
                 for (i, s) in segments.enumerated() {   // append this layer's new keys/values to the caches
                     let n0 = offsets[i], base = s.cache.offset(layer: l, row: s.row)
@@ -104,13 +104,13 @@ extension GPT {
                     decodeAttention(a.y, a.q, keys: keys, values: values, rows: decodeRows, positions: a.positions,
                                     H, Hkv, D, left: windows[l])
                 }
-                linearForward(a.tmp, a.y, P + w.proj, N, H * D, C)
+                linearForward(a.y, [LinearWeight(offset: w.proj, out: a.tmp, OUT: C)], N, H * D, params: P, bf16: P16)
                 addScaled(a.x, a.x, 1, a.tmp, N * C)
                 // MLP
                 rmsnormForward(a.xn, a.rstd, a.x, N, C)
-                linearForward(a.h, a.xn, P + w.fc, N, C, 4 * C)
+                linearForward(a.xn, [LinearWeight(offset: w.fc, out: a.h, OUT: 4 * C)], N, C, params: P, bf16: P16)
                 relu2Forward(a.h, a.h, N * 4 * C)
-                linearForward(a.tmp, a.h, P + w.mproj, N, 4 * C, C)
+                linearForward(a.h, [LinearWeight(offset: w.mproj, out: a.tmp, OUT: C)], N, 4 * C, params: P, bf16: P16)
                 addScaled(a.x, a.x, 1, a.tmp, N * C)
                 if l == L / 2 { a.backout.update(from: a.x, count: N * C) }
             }
@@ -122,7 +122,9 @@ extension GPT {
         let M = rowsOut.count
         guard M > 0 else { return }
         rmsnormForward(a.xn, a.rstd, a.tmp, M, C)
-        if M <= smallGEMMMaxRows {
+        if M <= smallGEMMMaxRows, let P16 {
+            decodeHead(out, a.xn, P16 + oLm, M, C, V)
+        } else if M <= smallGEMMMaxRows {
             decodeHead(out, a.xn, P + oLm, M, C, V)
         } else {
             var head = HeadOutputs()

@@ -22,6 +22,9 @@ public final class GPT: LanguageModel {
     public var timers: PhaseTimers?
     /// Logits per lm-head chunk (rows = budget / V, 16...1024): a benchmark knob, per model.
     public var headChunkBudget = defaultHeadChunkBudget { didSet { acts = nil } }
+    /// The matrices and lm_head rounded to bf16, indexed like `params`, for the decode kernels (nil: fp32;
+    /// set by `storeMatricesBF16`).
+    public internal(set) var weights16: BF16Buffer?
 
     struct LayerParams { let q, k, v, proj, fc, mproj: Int; let veGate, ve: Int? }
     let lp: [LayerParams]

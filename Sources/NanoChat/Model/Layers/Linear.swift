@@ -22,6 +22,24 @@ func linearForward(_ inp: UnsafePointer<Float>, _ layers: [LinearOutput], _ N: I
     }
 }
 
+/// One Linear of a shared input named by its weight's offset in the parameter buffer.
+struct LinearWeight {
+    let offset: Int
+    let out: UnsafeMutablePointer<Float>
+    let OUT: Int
+}
+
+/// Several Linears of one input from the model's weights P (fp32); for a few rows (decoding) from their
+/// bf16 copy P16 (indexed like P) when the model has one.
+func linearForward(_ inp: UnsafePointer<Float>, _ layers: [LinearWeight], _ N: Int, _ IN: Int,
+                   params P: UnsafePointer<Float>, bf16 P16: UnsafePointer<BF16>?) {
+    if let P16, N <= smallGEMMMaxRows {
+        smallMatmulNT(inp, layers.map { GEMVSegment(weights: P16 + $0.offset, out: $0.out, rows: $0.OUT, ldOut: $0.OUT) }, M: N, K: IN)
+    } else {
+        linearForward(inp, layers.map { LinearOutput(W: P + $0.offset, out: $0.out, OUT: $0.OUT) }, N, IN)
+    }
+}
+
 /// dW += doutᵀ·inp, then dinp (+)= dout·W. dW is computed first, so dinp may overwrite inp when
 /// `accumulateInput` is false (the MLP reuses its activation buffer that way).
 func linearBackward(_ dinp: UnsafeMutablePointer<Float>?, _ dW: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,

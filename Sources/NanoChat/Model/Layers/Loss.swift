@@ -114,6 +114,14 @@ func decodeHead(_ logits: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>
     }
 }
 
+/// The same over bf16 weights W16 [V, C] (widened in the kernel).
+func decodeHead(_ logits: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ W16: UnsafePointer<BF16>,
+                _ M: Int, _ C: Int, _ V: Int) {
+    smallMatmulNT(x, [GEMVSegment(weights: W16, out: logits, rows: V, ldOut: V)], M: M, K: C) { _, m, lo, hi in
+        softcapInPlace(logits + m * V + lo, hi - lo)
+    }
+}
+
 /// z = 15·tanh(z/15) elementwise, the same per element whatever n (the head's softcap).
 @inline(__always) func softcapInPlace(_ z: UnsafeMutablePointer<Float>, _ n: Int) {
     let cap = F8(repeating: softcap), invCap = F8(repeating: 1 / softcap)
