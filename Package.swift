@@ -55,10 +55,11 @@ var targets: [Target] = [
     .executableTarget(name: "chat_web", dependencies: ["NanoChat"], path: "Sources/chat_web"),
     .executableTarget(name: "report", dependencies: ["NanoChat"], path: "Sources/report"),
 
-    // MARK: - Benchmarks (outside the library: dev/bench.sh)
+    // MARK: - Benchmarks (outside the library: dev/bench.sh, dev/infer_bench.sh)
     .target(name: "NanoChatBench", dependencies: ["NanoChat"], path: "Sources/NanoChatBench",
-            swiftSettings: [.unsafeFlags([optimization] + moduleMode, .when(configuration: .release))]),
+            swiftSettings: [.unsafeFlags([optimization] + moduleMode + cpuFlags, .when(configuration: .release))]),
     .executableTarget(name: "bench", dependencies: ["NanoChat", "NanoChatBench"], path: "Sources/bench"),
+    .executableTarget(name: "infer_bench", dependencies: ["NanoChat", "NanoChatBench"], path: "Sources/infer_bench"),
 
     // MARK: - Tests
     .testTarget(name: "NanoChatTests", dependencies: ["NanoChat"], path: "Tests/NanoChatTests",
@@ -86,6 +87,7 @@ let package = Package(
         .executable(name: "chat_web", targets: ["chat_web"]),
         .executable(name: "report", targets: ["report"]),
         .executable(name: "bench", targets: ["bench"]),
+        .executable(name: "infer_bench", targets: ["infer_bench"]),
     ],
     targets: targets,
     // Swift 5 language mode: numeric kernels share raw buffers across threads by design; strict

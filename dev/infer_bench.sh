@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Inference benchmark (nanochat's scripts/infer_bench.py on CPU): prefill and decode tokens/s at batch 1
-# and 8 for d4, d6, d12-shaped models (random weights, vocab 32768, 128-token prompt), decode ms per token
-# vs context with the KV cache and by recomputing the prefix, and achieved GB/s of weight reads at batch 1
-# against the measured read bandwidth. Usage: dev/infer_bench.sh   (DEPTHS=4,6 STEPS=16 THREADS=1 to vary)
+# Inference benchmark (nanochat's scripts/infer_bench.py on CPU): wraps the infer_bench executable. With no
+# arguments: random weights of the d4, d6, d12 and d20 shapes (vocab 32768), fp32, the default sweep of
+# decode batch sizes; each run prints its card, table and a JSON last line. Anything else is passed on:
+#   dev/infer_bench.sh -i sft -g d4          # a checkpoint
+#   DEPTHS=4,12 dev/infer_bench.sh --batch-sizes=1,8 --decode-tokens=64
+# Run it on an idle machine: other processes take bandwidth and cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NANOCHAT_BENCH=1 NANOCHAT_BENCH_DEPTHS="${DEPTHS:-4,6,12}" NANOCHAT_BENCH_STEPS="${STEPS:-16}" \
-    ${THREADS:+NANOCHAT_BENCH_THREADS=$THREADS} \
-    swift test -c release --filter EngineBenchmarkTests 2>&1 | grep -vE "^(\[|Test Suite|Test Case|Building|Build)" | grep -v "^\s*Executed"
+swift build -c release --product infer_bench >/dev/null
+if [ $# -gt 0 ] && [ -z "${DEPTHS:-}" ]; then exec .build/release/infer_bench "$@"; fi
+for d in $(echo "${DEPTHS:-4,6,12,20}" | tr , " "); do .build/release/infer_bench --depth="$d" "$@"; done

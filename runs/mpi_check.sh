@@ -10,7 +10,7 @@
 #     the -n 4 run splits every collective into pieces of at most 1000 floats (NANOCHAT_MPI_MAX_COUNT);
 #  3. a 2-rank checkpoint resumes on 1 and on 4 ranks (optimizer state re-sharded) at the same losses;
 #     chat_sft warm-starts from it on 2 ranks (both optimizer shards) and its checkpoint resumes on 2 ranks
-#     (same loss, byte-identical final weights) and on 1 rank;
+#     (same loss, byte-identical final weights) and on 1 rank; chat_rl splits its rollouts over 2 ranks;
 #  4. killing one rank mid-run ends the job in < 30 s with a message, and the last checkpoint loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +60,8 @@ DOC="The quick brown fox jumps over the lazy dog while the cat watches from the 
 for i in $(seq 4096); do printf '%s\n\n' "$DOC"; done > "$SAME/a_train.txt"
 for i in $(seq 64); do printf '%s\n\n' "$DOC"; done > "$SAME/b_val.txt"
 RUN="$MODEL --data-dir=$SAME --device-batch-size=2 --num-iterations=3 --save-every=1"
-losses() { grep -o "^step [0-9]*/[0-9]* ([^)]*) | loss: [0-9.]*" | sed 's/.*loss: //'; }
+# base_train's `step 00000/00004 (…) | loss: …` and chat_sft's `step 00001 (…) | loss: …` (nanochat's two formats)
+losses() { grep -oE "^step [0-9]+(/[0-9]+)? \([^)]*\) \| loss: [0-9.]+" | sed 's/.*loss: //'; }
 # compare_losses A B: equal to 1e-6
 compare_losses() {
     paste <(echo "$1") <(echo "$2") | awk -v name="$3" '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1.5e-6 || NF != 2) { print name ": losses differ: " $0; bad = 1 } } END { exit bad }' \
@@ -84,7 +85,10 @@ PY
 compare_weights() {
     command -v python3 >/dev/null || { echo "($3: weights comparison skipped: no python3)"; return; }
     local rel; rel=$(weights_rel_l2 "$1" "$2")
-    awk -v r="$rel" 'BEGIN { exit !(r <= 1e-5) }' || fail "$3: final weights differ by $rel relative L2"
+    # 3e-5: summing the gradient by accumulation or by allreduce rounds differently; the zero-initialised c_proj
+    # matrices take their first step from Muon's orthogonalisation of it, which moves them ~5e-6 relative with
+    # OpenBLAS's FMA kernels (1.0-1.4e-5 whole-model on Haswell/SkylakeX/Cooperlake; 6e-7 on generic Prescott)
+    awk -v r="$rel" 'BEGIN { exit !(r <= 3e-5) }' || fail "$3: final weights differ by $rel relative L2"
     echo "ok: $3 final weights relative L2 $rel"
 }
 ONE2=$($BIN/base_train $RUN --total-batch-size=256 --model-tag=one2 | losses)
@@ -114,7 +118,7 @@ CHAT="$NANOCHAT_BASE_DIR/chat.jsonl"
 for i in $(seq 64); do
     printf '[{"role": "user", "content": "what is %d plus %d?"}, {"role": "assistant", "content": "%d plus %d is %d."}]\n' $i $i $i $i $((2 * i))
 done > "$CHAT"
-SFTRUN="--model-tag=two --model-step=3 --threads=1 --device-batch-size=2 --total-batch-size=256 --eval-every=-1 --mixture=customjson:$CHAT:1"
+SFTRUN="--model-tag=two --model-step=3 --threads=1 --device-batch-size=2 --total-batch-size=256 --eval-every=-1 --chatcore-every=-1 --mixture=customjson:$CHAT:1"
 SFT_CK="$NANOCHAT_BASE_DIR/chatsft_checkpoints/two"
 SFT_FULL=$($MPIRUN -n 2 $BIN/chat_sft $SFTRUN --num-iterations=3 --save-every=2 2>&1) || { echo "$SFT_FULL"; fail "2-rank chat_sft from a 2-rank base checkpoint"; }
 grep -q "Loaded optimizer state from pretrained checkpoint" <<<"$SFT_FULL" || { echo "$SFT_FULL"; fail "chat_sft did not load the 2-rank optimizer state"; }
@@ -130,6 +134,19 @@ out=$($BIN/chat_sft $SFTRUN --total-batch-size=256 --num-iterations=3 --resume-f
 grep -q "warning: checkpoint was written by 2 ranks, resuming on 1" <<<"$out" || { echo "$out"; fail "chat_sft resume on 1 rank: no warning"; }
 [ -n "$(losses <<<"$out")" ] || { echo "$out"; fail "chat_sft resume on 1 rank: no step ran"; }
 echo "ok: chat_sft resumed the 2-rank checkpoint on 1 rank: $(losses <<<"$out" | tr '\n' ' ')"
+
+echo "== chat_rl on 2 ranks: the rollouts split across ranks, train_log.jsonl, a checkpoint"
+GSM="$NANOCHAT_BASE_DIR/gsm8k.jsonl"
+for i in $(seq 8); do printf '{"question": "What is %d plus %d?", "answer": "%d plus %d is %d.\\n#### %d"}\n' $i $i $i $i $((2 * i)) $((2 * i)); done > "$GSM"
+RLRUN="--model-tag=two --checkpoints-dir=$NANOCHAT_BASE_DIR/chatsft_checkpoints --threads=1 --train-data=$GSM --test-data=$GSM
+    --examples-per-step=2 --num-samples=2 --device-batch-size=2 --max-new-tokens=8 --num-iterations=2 --eval-every=-1 --eval-examples=2"
+out=$($MPIRUN -n 2 $BIN/chat_rl $RLRUN 2>&1) || { echo "$out"; fail "2-rank chat_rl"; }
+grep -q "^Step 1/2 | Average reward" <<<"$out" || { echo "$out"; fail "2-rank chat_rl: no step 1 line"; }
+# rank 0 prints its own problems only: 0 then 2 (rank 1 takes 1 and 3)
+[ "$(grep -o "| Example [0-9]* |" <<<"$out" | sort -u | tr -d '|' | xargs)" = "Example 0 Example 2" ] || { echo "$out"; fail "2-rank chat_rl: rank 0 did not take problems 0 and 2"; }
+[ -f "$NANOCHAT_BASE_DIR/chatrl_checkpoints/two/model_000001.safetensors" ] || fail "2-rank chat_rl: no checkpoint at step 1"
+[ "$(grep -c '"reward"' "$NANOCHAT_BASE_DIR/chatrl_checkpoints/two/train_log.jsonl")" = 2 ] || fail "2-rank chat_rl: train_log.jsonl lacks 2 reward lines"
+echo "ok: 2-rank chat_rl split the rollouts (rank 0: problems 0, 2), logged 2 steps and saved step 1"
 
 echo "== a killed rank ends the job"
 $MPIRUN -n 2 $BIN/base_train $MODEL --data-dir=$SAME --device-batch-size=2 --total-batch-size=256 --num-iterations=100000 \

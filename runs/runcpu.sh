@@ -48,12 +48,12 @@ $LAUNCH $BIN/chat_sft --overwrite --model-tag="d$DEPTH" --num-iterations="$SFT_S
     --total-batch-size=$((4096 * NPROC)) --eval-every=50 --eval-tokens=65536
 echo "chat model: $NANOCHAT_BASE_DIR/chatsft_checkpoints/d$DEPTH (chat_sft checkpoint, step $SFT_STEPS)"
 stage "chat_sft"
-# 5b. optional: RL on GSM8K (nanochat's chat_rl) for RL_STEPS steps; RL_STEPS=0 (the default) skips it
+# 5b. optional: RL on GSM8K (nanochat's chat_rl) for RL_STEPS steps; RL_STEPS=0 (the default) skips it.
+#     GSM8K from `dataset --sft` ($NANOCHAT_BASE_DIR/sft_data/gsm8k, with pass@k on its test split), else the
+#     train split bundled in data/sft (no pass@k)
 RL_STEPS="${RL_STEPS:-0}"
 if [ "$RL_STEPS" -gt 0 ]; then
-    RL_DATA=(); [ -d "$NANOCHAT_BASE_DIR/sft_data/gsm8k" ] || RL_DATA=(--train-data=../shared/data/sft/gsm8k_train.jsonl
-        --test-data=../shared/data/sft/gsm8k_test.jsonl)
-    $LAUNCH $BIN/chat_rl --model-tag="d$DEPTH" --num-iterations="$RL_STEPS" "${RL_DATA[@]}"
+    $LAUNCH $BIN/chat_rl --model-tag="d$DEPTH" --num-iterations="$RL_STEPS"
     stage "chat_rl"
 fi
 # 6. the report: machine, runs, final numbers, loss and val bpb plots

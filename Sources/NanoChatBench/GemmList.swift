@@ -6,6 +6,8 @@ import NanoChat
 /// step's linear and head time would be if nothing else ran. Median of 5 repetitions.
 struct GemmList {
     var fwdMs = 0.0, bwdMs = 0.0, headMs = 0.0
+    /// the head's three GEMMs each alone: logits = x·Wᵀ, dx = dlogits·W, dW += dlogitsᵀ·x
+    var headPartsMs = [0.0, 0.0, 0.0]
 
     init(config c: GPTConfig, N: Int, headRows R: Int) {
         let C = c.nEmbd, HD = c.nHead * c.headDim, KD = c.nKvHead * c.headDim, V = c.vocabSize
@@ -43,6 +45,10 @@ struct GemmList {
                 r0 += m
             }
         }
+        let m = min(R, N)
+        headPartsMs = [med { BLAS.matmulNT(chunk, x, w, M: m, N: V, K: C) },
+                       med { BLAS.matmulNN(y, chunk, w, M: m, N: C, K: V) },
+                       med { BLAS.matmulTN(dw, chunk, x, M: V, N: C, K: m, accumulate: true) }]
     }
 
     static func buffer(_ n: Int) -> UnsafeMutablePointer<Float> {

@@ -14,6 +14,7 @@ enum PeakBench {
         let peak = PeakFLOPS.estimate(cores: Threads.count)
         print0("CPU: \(Platform.cpuModel ?? "unknown")")
         print0("MFU denominator: \(peak.description)")
+        print0(BLASKernel.description)
         let best = bestSgemmGFLOPS(rounds: try flags.int("rounds"))
         print0(String(format: "best sgemm probe: %.1f GFLOP/s at %d threads = %.1f%% of the denominator", best, Threads.count, 100 * best / peak.gflops))
     }

@@ -1,6 +1,7 @@
 import NanoChat
 
 // Pretrain a base GPT: flags → BaseTrainer (Sources/NanoChat/Train) → log lines and checkpoints.
+BLASKernel.selectForThisCPU()  // before anything else: it may re-execute this process
 runMain {
     let dist = Distributed.setup()
     let flags = Flags(program: "base_train", summary: "Pretrain a nanochat GPT on CPU (MPI data parallel under mpirun).")

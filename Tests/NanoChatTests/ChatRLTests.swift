@@ -77,6 +77,15 @@ final class ChatRLTests: XCTestCase {
         XCTAssertEqual(full.rewards.count, 12)
         XCTAssertEqual(full.passAtK.last?.values.count, 8)
         XCTAssertTrue(Paths.exists(CheckpointManager.modelPath(base + "/chatrl/d1", 11)))
+        // train_log.jsonl: reward, pg_loss and lrm (nanochat's linear ramp to 0) per step, pass@k at the end; report reads it
+        let log = try XCTUnwrap(TrainLog.read(directory: base + "/chatrl/d1"))
+        XCTAssertEqual(log.series(\.reward).map(\.y), full.rewards)
+        XCTAssertEqual(log.series(\.lrm).map(\.y), (0..<12).map { 1 - Double($0) / 12 })
+        let lines = try String(contentsOfFile: base + "/chatrl/d1/" + TrainLogWriter.fileName, encoding: .utf8)
+            .split(separator: "\n").map { try JSONValue.parse(String($0), file: "train_log.jsonl") }
+        XCTAssertEqual(lines.filter { $0["pg_loss"]?.double != nil }.count, 12)
+        XCTAssertEqual(lines.last?["step"]?.int, 12)
+        XCTAssertEqual(lines.last?["pass_at_8"]?.double, full.passAtK.last?.values.last)
 
         // interrupted after 5 steps (checkpoint at step 4), resumed: the same weights as the uninterrupted run
         var s = Self.options(base, data: data, steps: 12)
@@ -89,6 +98,8 @@ final class ChatRLTests: XCTestCase {
         XCTAssertEqual(resumed.cursor, 10)
         try resumed.train()
         XCTAssertEqual(resumed.rewards, Array(full.rewards.suffix(7)))
+        XCTAssertEqual(TrainLog.read(directory: base + "/chatrl_split/d1")?.series(\.reward).map(\.y), full.rewards,
+                       "the resumed run's log continues the interrupted one's")
         XCTAssertTrue(Array(resumed.model.params.buffer) == Array(full.model.params.buffer), "resumed weights differ")
         // chat_eval -i rl / chat_cli -i rl load it
         let loaded = try CheckpointManager.loadModel(checkpointsDir: base + "/chatrl", modelTag: "d1", step: nil)

@@ -20,6 +20,7 @@ final class ChatSFTTrainTests: XCTestCase {
         o.modelTag = "d2"; o.mixture = mixture; o.valMixture = val
         o.numIterations = iters; o.deviceBatchSize = 2; o.totalBatchSize = 512   // T inherited (128): 2 micro-batches
         o.evalEvery = iters; o.evalTokens = 4 * 2 * 128
+        o.chatcoreEvery = -1   // ChatCORE has its own tests (ChatSFTNanochatTests)
         o.threads = 2
         return o
     }

@@ -18,7 +18,9 @@ final class SpecialsOnlyTokenizer: TextTokenizer, @unchecked Sendable {
 }
 
 final class EngineTests: XCTestCase {
-    func tinyModel() throws -> GPT {
+    func tinyModel() throws -> GPT { try Self.tinyModel() }
+
+    static func tinyModel() throws -> GPT {
         let dir = TestPaths.fixture("nanochat_tiny")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/fixture.json"))) as! [String: Any]
         let config = try JSONDecoder().decode(GPTConfig.self, from: JSONSerialization.data(withJSONObject: json["model_config"]!))
@@ -56,7 +58,9 @@ final class EngineTests: XCTestCase {
 
     /// A model with GQA, short windows (S = 128, L = 64 at sequence_len 64, so a 300-token context runs
     /// past both) and value embeddings, every parameter random.
-    func randomModel(seed: UInt64 = 3) throws -> GPT {
+    func randomModel(seed: UInt64 = 3) throws -> GPT { try Self.randomModel(seed: seed) }
+
+    static func randomModel(seed: UInt64 = 3) throws -> GPT {
         let cfg = GPTConfig(sequenceLen: 64, vocabSize: 97, nLayer: 4, nHead: 4, nKvHead: 2, nEmbd: 32, windowPattern: "SSSL")
         let m = try GPT(config: cfg)
         var rng = RNG(seed: seed)

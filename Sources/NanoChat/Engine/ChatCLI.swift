@@ -16,6 +16,7 @@ public struct ChatCLIOptions: ToolOptions {
     public var stop: String? = nil
     public var seed: Int? = nil
     public var tokenizerDir = Paths.tokenizerDir
+    public var dtype = "float32"
     public var threads = 0
     public var deviceType = ""
 
@@ -37,6 +38,8 @@ public struct ChatCLIOptions: ToolOptions {
         .optionalString("stop", \.stop, "end the answer at this text (not printed)", unset: ""),
         .optionalInt("seed", \.seed, "sampling seed: unset = 42 for every answer (nanochat's Engine default); S = S, S+1, ... per answer", min: 0),
         .tokenizerDir(\.tokenizerDir),
+        .string("dtype", \.dtype, "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32)",
+                choices: ["float32", "bfloat16"], short: "d"),
         .threads(\.threads),
         .deviceType(\.deviceType, choices: nil),
     ]
@@ -62,6 +65,7 @@ public final class ChatCLI {
         self.options = options
         loaded = try ModelLoader.load(source: options.source, modelTag: options.modelTag, step: options.step,
                                       tokenizerDir: options.tokenizerDir, what: "chat_cli")
+        if options.dtype == "bfloat16" { loaded.model.storeMatricesBF16() }
         session = try ChatSession(engine: Engine(model: loaded.model, tokenizer: loaded.tokenizer), tokenizer: loaded.tokenizer)
     }
 

@@ -4,7 +4,7 @@
 
 final class InferenceBuffers {
     let capacity: Int   // rows (N)
-    private var blocks: [UnsafeMutableRawPointer] = []
+    private let blocks: AlignedBlocks
     let idx: UnsafeMutablePointer<Int32>                       // [N]
     let xe, x0, x, xn, tmp, backout: UnsafeMutablePointer<Float> // [N, C]
     let h: UnsafeMutablePointer<Float>                         // [N, 4C]
@@ -12,22 +12,18 @@ final class InferenceBuffers {
     let k, v: UnsafeMutablePointer<Float>                      // [N, Hkv·D]
     let rstd, lse: UnsafeMutablePointer<Float>                 // [N·H]
     let gate, sig: UnsafeMutablePointer<Float>                 // [N·Hkv], [N]
+    let positions: UnsafeMutablePointer<Int>                   // [N] each token's position in its sequence
     let attnS, headChunk, headScratch: UnsafeMutablePointer<Float>
     let headRows, headWorkers: Int
 
     init(config c: GPTConfig, rows N: Int) {
         capacity = N
         let C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, V = c.vocabSize
-        var blocks: [UnsafeMutableRawPointer] = []
-        func alloc<T: Numeric>(_ n: Int, _: T.Type) -> UnsafeMutablePointer<T> {
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, n) * MemoryLayout<T>.stride, alignment: 64)
-            blocks.append(raw)
-            let p = raw.bindMemory(to: T.self, capacity: max(1, n))
-            p.initialize(repeating: 0, count: max(1, n))
-            return p
-        }
-        func f(_ n: Int) -> UnsafeMutablePointer<Float> { alloc(n, Float.self) }
-        idx = alloc(N, Int32.self)
+        let blocks = AlignedBlocks()
+        self.blocks = blocks
+        func f(_ n: Int) -> UnsafeMutablePointer<Float> { blocks.floats(n) }
+        idx = blocks.alloc(N, Int32.self)
+        positions = blocks.alloc(N, Int.self)
         xe = f(N * C); x0 = f(N * C); x = f(N * C); xn = f(N * C); tmp = f(N * C); backout = f(N * C)
         h = f(N * 4 * C)
         q = f(N * H * D); y = f(N * H * D); k = f(N * Hkv * D); v = f(N * Hkv * D)
@@ -39,8 +35,5 @@ final class InferenceBuffers {
         headChunk = f(min(headRows, N) * V)
         headWorkers = max(1, Threads.count)
         headScratch = f(headWorkers * V)
-        self.blocks = blocks
     }
-
-    deinit { for b in blocks { b.deallocate() } }
 }

@@ -1,11 +1,15 @@
-// nanochat's KVCache: keys and values of every layer for `rows` sequences that advance together, plus
-// the pre-smear embedding of each row's last token (smear mixes it into the next token).
+// nanochat's KVCache: keys and values of every layer for `rows` sequences, plus the pre-smear embedding
+// of each row's last token (smear mixes it into the next token). Each row has its own length (nanochat's
+// cache_seqlens), so rows can be at different positions: a server's slots decode together while
+// requests come and go.
 
-/// k, v: [L, rows, capacity, Hkv, D]; prev: [rows, C]. `length` positions of every row are filled.
+/// k, v: [L, rows, capacity, Hkv, D]; prev: [rows, C]. Row r holds `lengths[r]` positions.
 public final class KVCache {
     public let rows: Int, capacity: Int
     public let layers: Int, kvHeads: Int, headDim: Int, width: Int
-    public internal(set) var length = 0
+    public internal(set) var lengths: [Int]
+    /// The length of every row when they advance together (the longest row otherwise).
+    public var length: Int { lengths.max() ?? 0 }
     let k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
     let prev: UnsafeMutablePointer<Float>
 
@@ -19,6 +23,7 @@ public final class KVCache {
             throw NanoChatError("KV cache: \(capacity) positions exceed the model's limit of 10·sequence_len = \(c.rotaryLimit)")
         }
         self.rows = rows; self.capacity = capacity
+        lengths = [Int](repeating: 0, count: rows)
         layers = c.nLayer; kvHeads = c.nKvHead; headDim = c.headDim; width = c.nEmbd
         let n = layers * rows * capacity * kvHeads * headDim
         k = .allocate(capacity: n); v = .allocate(capacity: n)
@@ -47,10 +52,16 @@ public final class KVCache {
             }
         }
         for r in 0..<n { (out.prev + r * width).update(from: prev, count: width) }
-        out.length = length
+        out.lengths = [Int](repeating: length, count: n)
         return out
     }
 
     /// Forget everything (the buffers are reused).
-    public func reset() { length = 0 }
+    public func reset() { for r in 0..<rows { reset(row: r) } }
+
+    /// Forget row r (a finished request's slot, free for the next one).
+    public func reset(row r: Int) {
+        lengths[r] = 0
+        (prev + r * width).update(repeating: 0, count: width)
+    }
 }

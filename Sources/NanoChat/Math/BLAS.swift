@@ -16,6 +16,16 @@ public enum BLAS {
         #endif
     }
 
+    /// The kernel family OpenBLAS picked for this CPU at load time (e.g. "Haswell", "SkylakeX"); "" on Accelerate.
+    public static var coreName: String {
+        #if canImport(Accelerate)
+        return ""
+        #else
+        guard let name = openblas_get_corename() else { return "" }
+        return String(cString: name)
+        #endif
+    }
+
     /// General entry: A is [M,K] (or [K,M] if transA), B is [K,N] (or [N,K] if transB), leading dims given.
     @inlinable
     public static func sgemm(transA: Bool, transB: Bool, M: Int, N: Int, K: Int, alpha: Float = 1,

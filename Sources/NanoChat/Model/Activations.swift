@@ -3,7 +3,7 @@
 
 final class Activations {
     let capacity: Int   // rows (B·T)
-    private var blocks: [UnsafeMutableRawPointer] = []
+    private let blocks: AlignedBlocks
 
     // whole-model buffers, [N, C] unless noted
     let idx: UnsafeMutablePointer<Int32>          // [N] copy of the inputs (backward needs them)
@@ -23,16 +23,10 @@ final class Activations {
     init(config c: GPTConfig, rows N: Int, headChunkBudget: Int = defaultHeadChunkBudget) {
         capacity = N
         let C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, L = c.nLayer, V = c.vocabSize
-        var blocks: [UnsafeMutableRawPointer] = []
-        func alloc<T: Numeric>(_ n: Int, _: T.Type) -> UnsafeMutablePointer<T> {
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, n) * MemoryLayout<T>.stride, alignment: 64)
-            blocks.append(raw)
-            let p = raw.bindMemory(to: T.self, capacity: max(1, n))
-            p.initialize(repeating: 0, count: max(1, n))
-            return p
-        }
-        func f(_ n: Int) -> UnsafeMutablePointer<Float> { alloc(n, Float.self) }
-        func i32(_ n: Int) -> UnsafeMutablePointer<Int32> { alloc(n, Int32.self) }
+        let blocks = AlignedBlocks()
+        self.blocks = blocks
+        func f(_ n: Int) -> UnsafeMutablePointer<Float> { blocks.floats(n) }
+        func i32(_ n: Int) -> UnsafeMutablePointer<Int32> { blocks.alloc(n, Int32.self) }
         idx = i32(N); argmax = i32(N)
         emb = f(N * C); xe = f(N * C); rstdE = f(N); smearSig = f(N); x0 = f(N * C)
         xnf = f(N * C); rstdf = f(N); losses = f(N)
@@ -64,8 +58,5 @@ final class Activations {
         self.res = res; self.xn1 = xn1; self.rstd1 = rstd1; self.q = q; self.rstdq = rstdq; self.k = k
         self.rstdk = rstdk; self.v = v; self.gate = gate; self.y = y; self.lse = lse; self.xn2 = xn2
         self.rstd2 = rstd2; self.h = h
-        self.blocks = blocks
     }
-
-    deinit { for b in blocks { b.deallocate() } }
 }

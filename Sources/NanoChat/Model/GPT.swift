@@ -22,6 +22,9 @@ public final class GPT: LanguageModel {
     public var timers: PhaseTimers?
     /// Logits per lm-head chunk (rows = budget / V, 16...1024): a benchmark knob, per model.
     public var headChunkBudget = defaultHeadChunkBudget { didSet { acts = nil } }
+    /// The matrices and lm_head rounded to bf16, indexed like `params`, for the decode kernels (nil: fp32;
+    /// set by `storeMatricesBF16`).
+    public internal(set) var weights16: BF16Buffer?
 
     struct LayerParams { let q, k, v, proj, fc, mproj: Int; let veGate, ve: Int? }
     let lp: [LayerParams]
@@ -93,20 +96,9 @@ public final class GPT: LanguageModel {
                 let w = lp[l]
                 residualMixForward(a.xa, a.res[l], a.x0, P[oResid + l], P[oX0 + l], N * C)
                 // attention
-                rmsnormForward(a.xn1[l], a.rstd1[l], a.xa, N, C)
-                tm?.lap(.fwdElementwise)
-                linearForward(a.q[l], a.xn1[l], P + w.q, N, C, H * D)
-                linearForward(a.k[l], a.xn1[l], P + w.k, N, C, Hkv * D)
-                linearForward(a.v[l], a.xn1[l], P + w.v, N, C, Hkv * D)
-                tm?.lap(.fwdLinear)
-                if let g = w.veGate, let ve = w.ve {
-                    valueEmbedForward(a.v[l], a.gate[l], a.xn1[l], P + g, P + ve, a.idx, N, Hkv, D, C)
-                }
-                rotaryForward(a.q[l], N, H, D, T, cosT, sinT)
-                rotaryForward(a.k[l], N, Hkv, D, T, cosT, sinT)
-                rmsnormForward(a.q[l], a.rstdq[l], a.q[l], N * H, D, gain: 1.2)
-                rmsnormForward(a.k[l], a.rstdk[l], a.k[l], N * Hkv, D, gain: 1.2)
-                tm?.lap(.fwdElementwise)
+                attentionInputs(layer: l, AttentionInputBuffers(xn: a.xn1[l], rstd: a.rstd1[l], q: a.q[l], k: a.k[l], v: a.v[l],
+                                                                gate: a.gate[l], rstdq: a.rstdq[l], rstdk: a.rstdk[l]),
+                                a.xa, a.idx, B: B, T: T, positions: nil, cosT, sinT, timers: tm)
                 attentionForward(a.y[l], a.lse[l], a.q[l], a.k[l], a.v[l], B, T, H, Hkv, D, left: windows[l], scratch: a.attnS)
                 tm?.lap(.fwdAttention)
                 linearForward(a.tmp, a.y[l], P + w.proj, N, H * D, C)

@@ -28,6 +28,9 @@ public final class RLTrainer {
     public private(set) var rewards: [Double] = []
     public private(set) var passAtK: [(step: Int, values: [Double])] = []
     let source: (dir: String, step: Int)
+    /// `<output dir>/train_log.jsonl` (rank 0): reward, pg_loss (the policy-gradient objective, not an LM loss: kept out
+    /// of report's loss plot), lrm, dt, sequence_length per step, and pass_at_k when evaluated.
+    var log: TrainLogWriter? = nil
 
     public init(options o: RLOptions, dist: Distributed) throws {
         opt = o
@@ -44,7 +47,16 @@ public final class RLTrainer {
 
         // data: GSM8K train (and test for pass@k), from the flags or where `dataset --sft` puts them
         let defaults = MixtureSpec.defaults(sftDataDir: Paths.join(Paths.baseDir, "sft_data"))
-        guard let trainPath = o.trainData ?? defaults.train.first(where: { $0.task == "gsm8k" })?.path else {
+        var trainPath = o.trainData ?? defaults.train.first(where: { $0.task == "gsm8k" })?.path
+        if trainPath == nil, let bundle = BundledSFT.sourceDir() {
+            // the GSM8K train bundled in data/sft (rank 0 decompresses it, as chat_sft does)
+            let first = dist.rank == 0 ? try BundledSFT.ensure(source: bundle) : nil
+            dist.barrier()
+            trainPath = try (first ?? BundledSFT.ensure(source: bundle, install: false)).paths["gsm8k_train.jsonl"]
+            print0("NOTE: no GSM8K in \(Paths.join(Paths.baseDir, "sft_data")) — using the GSM8K train bundled in \(bundle) "
+                   + "(no test split there: pass --test-data=FILE for pass@k). Run `dataset --sft` for nanochat's.")
+        }
+        guard let trainPath else {
             throw NanoChatError("chat_rl: no GSM8K train data: pass --train-data=FILE (jsonl with question/answer) or run `dataset --sft`")
         }
         train = try GSM8K(path: trainPath)
@@ -130,11 +142,12 @@ public final class RLTrainer {
     }
 
     /// Accumulates one problem's policy gradient into model.grads; returns its mean reward and mean length.
-    func accumulate(problem index: Int, step: Int) throws -> (reward: Double, length: Double) {
+    func accumulate(problem index: Int, step: Int) throws -> (reward: Double, length: Double, loss: Double) {
         let r = try rollouts(problem: index, step: step)
         let mean = r.rewards.reduce(0, +) / Double(r.rewards.count)
         let batch = min(opt.deviceBatchSize, opt.numSamples), passes = r.sequences.count / batch
         let pad = tokenizer.specialId("<|assistant_end|>") ?? 0
+        var lossSum = 0.0
         for pass in 0..<passes {
             let rows = Array(pass * batch..<(pass + 1) * batch)
             let length = rows.map { r.sequences[$0].count }.max()!
@@ -156,11 +169,12 @@ public final class RLTrainer {
                 model.forward(inputs: x, targets: y, B: batch, T: T, tokenWeights: w)
             } } }
             model.backward()
+            lossSum += Double(loss) * Double(dist.worldSize)
             let passMean = rows.map { r.rewards[$0] }.reduce(0, +) / Double(batch)
             print0(String(format: "Step %d/%d | Example %d | Pass %d | loss: %.6f | Average reward: %g", step, numSteps, index, pass,
                           loss * Float(dist.worldSize), passMean))
         }
-        return (mean, Double(r.sequences.map(\.count).reduce(0, +)) / Double(r.sequences.count))
+        return (mean, Double(r.sequences.map(\.count).reduce(0, +)) / Double(r.sequences.count), lossSum)
     }
 
     /// pass@1…k on the first `eval-examples` GSM8K test problems (k = device batch size, T = 1.0 as nanochat).
@@ -185,37 +199,44 @@ public final class RLTrainer {
         let rankProblems = Array(stride(from: dist.rank, to: train.count, by: dist.worldSize))
         var ran = 0
         var progress = Progress("chat_rl", total: numSteps, unit: "steps")
+        if dist.rank == 0 { log = try TrainLogWriter(directory: outputDir, firstStep: step) }
         while step < numSteps {
             if let stop = stopAfter, ran >= stop { return }
-            if opt.evalEvery > 0 && step % opt.evalEvery == 0, let passk = try evaluatePassAtK() {
-                passAtK.append((step, passk))
-                print0("Step \(step) | " + passk.enumerated().map { String(format: "Pass@%d: %.4f", $0.offset + 1, $0.element) }.joined(separator: ", "))
-            }
+            var passFields: [(String, Double?)] = []
+            if opt.evalEvery > 0 && step % opt.evalEvery == 0, let passk = try evaluatePassAtK() { passFields = recordPassAtK(passk) }
             let t0 = now()
             model.zeroGrad()
-            var reward = 0.0, length = 0.0
+            var reward = 0.0, length = 0.0, loss = 0.0
             for _ in 0..<examplesPerRank {
                 let index = rankProblems[cursor % rankProblems.count]
                 cursor += 1
                 let r = try accumulate(problem: index, step: step)
                 reward += r.reward / Double(examplesPerRank); length += r.length / Double(examplesPerRank)
+                loss += r.loss
             }
             reward = dist.allReduceMean(reward); length = dist.allReduceMean(length)
+            loss = dist.allReduceMean(loss)   // each rank logged W × its share: the mean is the objective (Σ over ranks)
             rewards.append(reward)
             let lrm = 1 - Double(step) / Double(numSteps)   // nanochat's get_lr_multiplier: linear to 0
             for i in optimizer.groups.indices { optimizer.groups[i].lr = optimizer.groups[i].initialLr * lrm }
             optimizer.step(params: model.params, grads: model.grads, dist: dist)
+            let dt = now() - t0
             print0(String(format: "Step %d/%d | Average reward: %g | Average sequence length: %.2f | lrm: %.4f | dt: %.1fs",
-                          step, numSteps, reward, length, lrm, now() - t0))
+                          step, numSteps, reward, length, lrm, dt))
+            try log?.append(step: step, [("reward", reward), ("pg_loss", loss), ("lrm", lrm), ("dt", dt), ("sequence_length", length)] + passFields)
             progress.update(step + 1)
             if (step > 0 && opt.saveEvery > 0 && step % opt.saveEvery == 0) || step == numSteps - 1 { try save(step: step) }
             step += 1; ran += 1
         }
         progress.finish()
-        if let passk = try evaluatePassAtK() {
-            passAtK.append((step, passk))
-            print0("Step \(step) | " + passk.enumerated().map { String(format: "Pass@%d: %.4f", $0.offset + 1, $0.element) }.joined(separator: ", "))
-        }
+        if let passk = try evaluatePassAtK() { try log?.append(step: step, recordPassAtK(passk)) }
+    }
+
+    /// Prints nanochat's pass@k line and returns the train_log fields `pass_at_1`…`pass_at_k`.
+    func recordPassAtK(_ passk: [Double]) -> [(String, Double?)] {
+        passAtK.append((step, passk))
+        print0("Step \(step) | " + passk.enumerated().map { String(format: "Pass@%d: %.4f", $0.offset + 1, $0.element) }.joined(separator: ", "))
+        return passk.enumerated().map { ("pass_at_\($0.offset + 1)", $0.element) }
     }
 
     /// nanochat's checkpoint (model + config) plus what an exact resume needs: optimizer state, next step, cursor.

@@ -151,16 +151,19 @@ public struct Report {
         var s = "## Plots\n\n"
         guard !logged.isEmpty else { return (s + "No run has a `\(TrainLog.fileName)` yet, so there is nothing to plot.\n", []) }
         var files: [String] = []
-        let specs: [(file: String, title: String, yLabel: String, key: KeyPath<TrainLogEntry, Double?>, scale: LinePlot.Scale)] = [
-            ("train_loss.svg", "Training loss", "loss", \.loss, .linear),
-            ("train_loss_log.svg", "Training loss (log-log)", "loss", \.loss, .log),
-            ("val_bpb.svg", "Validation bits per byte", "val bpb", \.valBpb, .linear),
-            ("val_bpb_log.svg", "Validation bits per byte (log-log)", "val bpb", \.valBpb, .log),
+        // logKey: the train_log.jsonl key named when no run logged it (nil: say nothing, e.g. ChatCORE off)
+        let specs: [(file: String, title: String, yLabel: String, key: KeyPath<TrainLogEntry, Double?>, scale: LinePlot.Scale, logKey: String?)] = [
+            ("train_loss.svg", "Training loss", "loss", \.loss, .linear, "loss"),
+            ("train_loss_log.svg", "Training loss (log-log)", "loss", \.loss, .log, nil),
+            ("val_bpb.svg", "Validation bits per byte", "val bpb", \.valBpb, .linear, "val_bpb"),
+            ("val_bpb_log.svg", "Validation bits per byte (log-log)", "val bpb", \.valBpb, .log, nil),
+            ("chatcore.svg", "ChatCORE during chat_sft", "ChatCORE", \.chatcore, .linear, nil),
+            ("rl_reward.svg", "chat_rl mean reward (GSM8K)", "reward", \.reward, .linear, nil),
         ]
         for spec in specs {
             let series = logged.map { LinePlot.Series(name: $0.name, points: $0.log!.series(spec.key)) }.filter { !$0.points.isEmpty }
             guard !series.isEmpty else {
-                if spec.scale == .linear { s += "No run logged `\(spec.yLabel == "loss" ? "loss" : "val_bpb")`.\n\n" }
+                if let key = spec.logKey { s += "No run logged `\(key)`.\n\n" }
                 continue
             }
             let plot = LinePlot(title: spec.title, xLabel: "step", yLabel: spec.yLabel, xScale: spec.scale, yScale: spec.scale,

@@ -5,7 +5,7 @@ import Foundation
 /// Either may be missing: a run without a log is listed without a plot, a log without checkpoints is still
 /// plotted.
 public struct RunSummary {
-    public let kind: String      // "base" or "sft"
+    public let kind: String      // "base", "sft" or "rl"
     public let tag: String       // "d4"
     public let dir: String
     public let lastStep: Int?
@@ -32,11 +32,11 @@ public struct RunSummary {
         log = TrainLog.read(directory: dir)
     }
 
-    /// Every run under `baseDir`'s base_checkpoints and chatsft_checkpoints (sorted by kind, then tag
+    /// Every run under `baseDir`'s base_checkpoints, chatsft_checkpoints and chatrl_checkpoints (sorted by kind, then tag
     /// with d2 < d4 < d12), skipping directories that hold neither checkpoints nor a log.
     public static func discover(baseDir: String) -> [RunSummary] {
         var runs: [RunSummary] = []
-        for (kind, sub) in [("base", "base_checkpoints"), ("sft", "chatsft_checkpoints")] {
+        for (kind, sub) in [("base", "base_checkpoints"), ("sft", "chatsft_checkpoints"), ("rl", "chatrl_checkpoints")] {
             let root = Paths.join(baseDir, sub)
             let tags = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
                 .filter { !$0.hasPrefix(".") }

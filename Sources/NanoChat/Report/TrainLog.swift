@@ -2,7 +2,7 @@ import Foundation
 
 /// One line of `<checkpoint dir>/train_log.jsonl`, which base_train (and chat_sft) append per step:
 /// `{"step": 12, "loss": 6.1, "lrm": 1.0, "dt": 0.41, "tok_per_sec": 9876, "mfu": 1.2}` plus `val_bpb` /
-/// `core` on evaluation steps. Every field but `step` may be missing.
+/// `core` (`chatcore`, chat_sft) on evaluation steps. Every field but `step` may be missing.
 public struct TrainLogEntry: Sendable {
     public var step: Int
     public var loss: Double?
@@ -12,6 +12,10 @@ public struct TrainLogEntry: Sendable {
     public var mfu: Double?
     public var valBpb: Double?
     public var core: Double?
+    /// chat_sft's ChatCORE (nanochat's wandb `chatcore_metric`), when evaluated at this step.
+    public var chatcore: Double? = nil
+    /// chat_rl's mean reward of the step.
+    public var reward: Double? = nil
 }
 
 /// A run's training log, read tolerantly: a missing file is nil; lines that are not JSON objects with an
@@ -50,7 +54,8 @@ public struct TrainLog: Sendable {
             }
             byStep[step] = TrainLogEntry(step: step, loss: num("loss", "train_loss"), lrm: num("lrm"), dt: num("dt"),
                                          tokPerSec: num("tok_per_sec", "tokens_per_sec"), mfu: num("mfu"),
-                                         valBpb: num("val_bpb"), core: num("core", "core_metric"))
+                                         valBpb: num("val_bpb"), core: num("core", "core_metric"),
+                                         chatcore: num("chatcore", "chatcore_metric"), reward: num("reward"))
         }
         return TrainLog(entries: byStep.values.sorted { $0.step < $1.step }, skippedLines: skipped)
     }

@@ -19,11 +19,11 @@ public enum SFTMixtures {
         public var notes: [String]
     }
 
-    /// The bundled mixture over the decompressed files of data/sft.
+    /// The bundled mixture over the decompressed files of data/sft (a task at 0 epochs left out).
     public static func bundled(paths: [String: String], mmluEpochs: Int, gsm8kEpochs: Int) -> [MixtureEntry] {
         [MixtureEntry(task: "gsm8k", path: paths["gsm8k_train.jsonl"]!, epochs: gsm8kEpochs),
          MixtureEntry(task: "mmlu", path: paths["mmlu_dev.jsonl"]!, epochs: mmluEpochs),
-         MixtureEntry(task: "customjson", path: paths["conversations.jsonl"]!, epochs: conversationEpochs)]
+         MixtureEntry(task: "customjson", path: paths["conversations.jsonl"]!, epochs: conversationEpochs)].filter { $0.epochs > 0 }
     }
 
     /// Train and val entries: for each training entry of n ≥ 2 rows (after its own start-stop), the last

@@ -1,8 +1,9 @@
 import Foundation
 
 /// chat_sft's flags (nanochat scripts/chat_sft.py, HEAD names and defaults). `nil` = nanochat's `None`:
-/// inherited from the base checkpoint's meta (sizes) or user_config (learning rates). One CPU-sized
-/// default, as base_train's: `--eval-tokens` (nanochat's 40·524288 would take hours per eval on a CPU).
+/// inherited from the base checkpoint's meta (sizes) or user_config (learning rates). CPU-sized defaults, as
+/// base_train's: `--eval-tokens` 524288 (nanochat's 40·524288 would take hours per eval on a CPU) and
+/// `--chatcore-max-cat` 100 (nanochat's -1 scores all 17.6K ARC and MMLU problems at every ChatCORE).
 public struct SFTOptions: Sendable {
     public var run = "dummy"
     public var deviceType = "cpu"
@@ -27,12 +28,16 @@ public struct SFTOptions: Sendable {
     // Evaluation
     public var evalEvery = 200
     public var evalTokens = 524288
+    public var chatcoreEvery = 200
+    public var chatcoreMaxCat = 100
+    public var chatcoreMaxSample = 24
     // Data mixture
     public var mmluEpochs = 3
     public var gsm8kEpochs = 4
     public var mixture: String? = nil
     public var valMixture: String? = nil
     // NanoChat additions
+    public var chatcoreDataDir: String? = nil
     public var resumeFromStep = -1
     public var saveEvery = -1
     public var sftDataDir = Paths.join(Paths.baseDir, "sft_data")
@@ -66,14 +71,19 @@ public struct SFTOptions: Sendable {
         .double("warmdown-ratio", \.warmdownRatio, "ratio of iterations for LR warmdown", min: 0, max: 1),
         .double("final-lr-frac", \.finalLrFrac, "final LR as fraction of initial LR", min: 0, max: 1),
         // Evaluation
-        .int("eval-every", \.evalEvery, "evaluate val loss/bpb every N steps (-1 = only at the end)", min: 1, also: [-1]),
+        .int("eval-every", \.evalEvery, "evaluate val bpb every N steps (0 or -1 = only at the end)", min: -1),
         .int("eval-tokens", \.evalTokens, "number of tokens to evaluate val loss on", min: 1),
+        .int("chatcore-every", \.chatcoreEvery, "evaluate the ChatCORE metric every N steps and at the end (0 or -1 = disable)", min: -1),
+        .int("chatcore-max-cat", \.chatcoreMaxCat, "max problems per categorical task for ChatCORE (-1 = all; nanochat's default; 100 here, CPU-sized)",
+             min: 1, also: [-1]),
+        .int("chatcore-max-sample", \.chatcoreMaxSample, "max problems per generative task for ChatCORE (-1 = all)", min: 1, also: [-1]),
         // Data mixture
-        .int("mmlu-epochs", \.mmluEpochs, "epochs of MMLU auxiliary_train in the default mixture", min: 1, max: 1000),
-        .int("gsm8k-epochs", \.gsm8kEpochs, "epochs of GSM8K train in the default mixture", min: 1, max: 1000),
+        .int("mmlu-epochs", \.mmluEpochs, "epochs of MMLU auxiliary_train in the default mixture (0 = leave MMLU out)", min: 0, max: 1000),
+        .int("gsm8k-epochs", \.gsm8kEpochs, "epochs of GSM8K train in the default mixture (0 = leave GSM8K out)", min: 0, max: 1000),
         .optionalString("mixture", \.mixture, "training mixture task:path[:epochs[:start-stop]],... (tasks: \(MixtureSpec.taskNames.joined(separator: ", "))); default: nanochat's from --sft-data-dir"),
         .optionalString("val-mixture", \.valMixture, "validation mixture, same syntax (default: the test splits in --sft-data-dir)"),
         // NanoChat additions
+        .optionalString("chatcore-data-dir", \.chatcoreDataDir, "ChatCORE's task files, as chat_eval's --data-dir (default: $NANOCHAT_BASE_DIR/chat_eval_data, else ../shared/data; ChatCORE is skipped with a note when the default lacks them)"),
         .int("resume-from-step", \.resumeFromStep, "resume this SFT run from its step (-1 = disable, 'last' = newest checkpoint)",
              min: 0, also: [-1], words: ["last": Int.max]),
         .int("save-every", \.saveEvery, "also save a checkpoint every N steps (-1 = only at the end, as nanochat)", min: 1, also: [-1]),

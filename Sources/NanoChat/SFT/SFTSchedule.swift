@@ -37,9 +37,9 @@ public final class SFTBatchSource: MicroBatchSource {
         return MicroBatch(inputs: batch.inputs, targets: batch.targets)
     }
 
-    public var logPosition: String {
-        String(format: "epoch: %d (%.2f%%)", pending.epoch, 100 * progress) + (loader.truncated > 0 ? " cut: \(loader.truncated)" : "")
-    }
+    public var logPosition: String { "epoch: \(pending.epoch)" }
+    public var progressFraction: Double? { progress }
+    public var logExtra: String { loader.truncated > 0 ? " | cut: \(loader.truncated)" : "" }
 }
 
 /// chat_sft's schedule (nanochat): the lr multiplier follows the epoch's progress (0→1) — warmup to

@@ -21,8 +21,11 @@ public final class SFTTrainer {
     public let source: SFTBatchSource
     public let schedule: SFTSchedule
     public let loop: TrainingLoop
+    public let chatcore: SFTChatCore
     /// (step, val loss, val bpb) of every evaluation run in this process.
     public private(set) var evals: [(step: Int, loss: Double, bpb: Double)] = []
+    /// (step, train_log fields) of every ChatCORE run in this process.
+    public private(set) var chatcoreEvals: [(step: Int, fields: [(String, Double?)])] = []
     private var lastValLoss: Double? = nil
 
     public var step: Int { loop.state.step }
@@ -68,6 +71,10 @@ public final class SFTTrainer {
         gradAccumSteps = try TrainSetup.gradAccumSteps(program: "chat_sft", totalBatchSize: totalBatchSize, B: B, T: T,
                                                        worldSize: dist.worldSize)
         print0("Tokens / micro-batch / rank: \(B) x \(T) = \(commas(B * T)), world: \(dist.worldSize), grad accumulation steps: \(gradAccumSteps), total batch: \(commas(totalBatchSize))")
+        if gradAccumSteps > 1 && o.numIterations > 0 {
+            print0("NOTE: --num-iterations=\(o.numIterations) counts optimizer steps here; nanochat counts micro-batches "
+                + "(its prefetched one included): its --num-iterations=\(o.numIterations * gradAccumSteps + 1) runs these same steps")
+        }
         outputDir = Paths.join(o.outputDir, o.modelTag ?? "d\(config.nLayer)")
         try RunDirectory.check(outputDir, resuming: o.resumeFromStep >= 0, overwrite: o.overwrite, dist: dist)
 
@@ -159,10 +166,11 @@ public final class SFTTrainer {
         let horizon = o.numIterations > 0 ? o.numIterations : try Self.estimateSteps(train, tokenizer: tokenizer, T: T,
                                                                                     rowsPerStep: B * gradAccumSteps * dist.worldSize)
         if o.numIterations <= 0 { print0("One epoch ≈ \(horizon) steps (estimated from the first conversations; the run ends when the epoch is consumed)") }
+        chatcore = try SFTChatCore(options: o)
         let trainStep = TrainStep(program: "chat_sft", model: model, optimizer: optimizer, dist: dist, B: B, T: T,
                                   gradAccumSteps: gradAccumSteps, checkpointDir: outputDir)
         try RunDirectory.prepare(outputDir, resuming: resumeMeta != nil, overwrite: o.overwrite, dist: dist)
-        loop = TrainingLoop(trainStep: trainStep, numIterations: horizon, options: LoopOptions(saveEvery: o.saveEvery),
+        loop = TrainingLoop(trainStep: trainStep, numIterations: horizon, options: LoopOptions(saveEvery: o.saveEvery, lineFormat: .chatSFT),
                             flopsPerToken: model.estimateFlops(), state: resumeMeta.map { LoopState(meta: $0, step: resumeStep) } ?? LoopState())
         lastValLoss = resumeMeta?["val_loss"]?.double
     }
@@ -224,11 +232,18 @@ extension SFTTrainer: TrainingHooks {
     }
 
     public func evaluate(step: Int, last: Bool) throws -> StepEvals {
-        guard last || (opt.evalEvery > 0 && step % opt.evalEvery == 0), let r = try evaluateVal() else { return StepEvals() }
-        evals.append((step, r.loss, r.bpb))
-        lastValLoss = r.loss
-        print0(String(format: "Step %05d | Validation loss: %.6f | bpb: %.6f (%@ supervised tokens)", step, r.loss, r.bpb, commas(r.targets)))
-        return StepEvals(valBpb: r.bpb)
+        var out = StepEvals()
+        if last || (opt.evalEvery > 0 && step % opt.evalEvery == 0), let r = try evaluateVal() {
+            evals.append((step, r.loss, r.bpb))
+            lastValLoss = r.loss
+            print0(String(format: "Step %05d | Validation bpb: %.4f | val loss: %.6f | supervised tokens: %@", step, r.bpb, r.loss, commas(r.targets)))
+            out.valBpb = r.bpb
+        }
+        if chatcore.isDue(step: step, last: last) {
+            out.extra = try chatcore.evaluate(step: step, model: model, tokenizer: tokenizer, batchSize: B, dist: dist)
+            chatcoreEvals.append((step, out.extra))
+        }
+        return out
     }
 
     public func save(step: Int, to dir: String) throws {

@@ -15,6 +15,7 @@ public struct ChatWebOptions: ToolOptions {
     public var maxConnections = 4096
     public var readTimeout = 10.0
     public var tokenizerDir = Paths.tokenizerDir
+    public var dtype = "float32"
     public var threads = 0
     public var deviceType = ""
 
@@ -36,6 +37,8 @@ public struct ChatWebOptions: ToolOptions {
         .int("max-connections", \.maxConnections, "open client connections (idle ones included); beyond that 503", min: 1, max: 60_000),
         .double("read-timeout", \.readTimeout, "seconds a client has to send its whole request", min: 0.1, max: 600),
         .tokenizerDir(\.tokenizerDir),
+        .string("dtype", \.dtype, "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32)",
+                choices: ["float32", "bfloat16"], short: "d"),
         .threads(\.threads),
         .deviceType(\.deviceType, choices: nil),
     ]
@@ -63,6 +66,7 @@ public enum ChatWeb {
     public static func run(_ options: ChatWebOptions) throws {
         let loaded = try ModelLoader.load(source: options.source, modelTag: options.modelTag, step: options.step,
                                           tokenizerDir: options.tokenizerDir, what: "chat_web")
+        if options.dtype == "bfloat16" { loaded.model.storeMatricesBF16() }
         let server = options.serverOptions(modelID: "\(options.source)/\((loaded.dir as NSString).lastPathComponent)/\(loaded.step)")
         let chat = try ChatServer(model: loaded.model, tokenizer: loaded.tokenizer, options: server)
         try chat.bind()

@@ -131,8 +131,9 @@ public enum MixtureSpec {
             return Paths.exists(d) ? d : nil
         }
         if let p = shards("smoltalk", "train") { train.append(MixtureEntry(task: "smoltalk", path: p)) }
-        if let p = shards("mmlu", "auxiliary_train") { train.append(MixtureEntry(task: "mmlu", path: p, epochs: mmluEpochs)) }
-        if let p = shards("gsm8k", "train") { train.append(MixtureEntry(task: "gsm8k", path: p, epochs: gsm8kEpochs)) }
+        // epochs 0 leaves the task out of training (nanochat's `range(0)`); its validation split stays
+        if mmluEpochs > 0, let p = shards("mmlu", "auxiliary_train") { train.append(MixtureEntry(task: "mmlu", path: p, epochs: mmluEpochs)) }
+        if gsm8kEpochs > 0, let p = shards("gsm8k", "train") { train.append(MixtureEntry(task: "gsm8k", path: p, epochs: gsm8kEpochs)) }
         if let p = shards("smoltalk", "test") { val.append(MixtureEntry(task: "smoltalk", path: p)) }
         if let p = shards("mmlu", "test") { val.append(MixtureEntry(task: "mmlu", path: p, stop: 5200)) }
         if let p = shards("gsm8k", "test") { val.append(MixtureEntry(task: "gsm8k", path: p, stop: 420)) }

@@ -14,6 +14,15 @@ public protocol MicroBatchSource: AnyObject {
     func nextMicroBatch() throws -> MicroBatch
     /// Where the source stands after the last micro-batch, for the step's log line (e.g. "epoch: 1 pq: 0 rg: 3").
     var logPosition: String { get }
+    /// Fraction of the run done (0→1) for chat_sft's step line, when the source knows it (nil: step / horizon).
+    var progressFraction: Double? { get }
+    /// Our fields after nanochat's on the step line (" | cut: 3"), or "".
+    var logExtra: String { get }
+}
+
+extension MicroBatchSource {
+    public var progressFraction: Double? { nil }
+    public var logExtra: String { "" }
 }
 
 extension DataLoader: MicroBatchSource {

@@ -4,7 +4,23 @@ import Foundation
 public struct StepEvals {
     public var valBpb: Double?
     public var core: Double?
-    public init(valBpb: Double? = nil, core: Double? = nil) { self.valBpb = valBpb; self.core = core }
+    /// More train_log.jsonl fields of this step (chat_sft: `chatcore`, `chatcore_cat`, per task).
+    public var extra: [(String, Double?)] = []
+    public init(valBpb: Double? = nil, core: Double? = nil, extra: [(String, Double?)] = []) {
+        self.valBpb = valBpb; self.core = core; self.extra = extra
+    }
+    var logFields: [(String, Double?)] { [("val_bpb", valBpb), ("core", core)] + extra }
+    var isEmpty: Bool { valBpb == nil && core == nil && extra.allSatisfy { $0.1 == nil } }
+}
+
+/// Which nanochat script's step line and final lines the loop prints (log parsers written for nanochat read them).
+public enum StepLineFormat {
+    /// scripts/base_train.py: `step 00000/00200 (0.00%) | loss: …`, the step before it ran; minimum bpb to 6 places.
+    case baseTrain
+    /// scripts/chat_sft.py: `step 00001 (0.52%) | loss: …`, the step count after it ran, percent = epoch
+    /// progress, the EMA debiased by 1 − 0.9^(n+1) for step n (nanochat's, one power past base_train's);
+    /// `Peak memory usage: …MiB` and the minimum bpb to 4 places.
+    case chatSFT
 }
 
 /// The loop's own state, saved in the checkpoint meta as `loop_state` (plus `step`, `val_bpb`) so a resumed
@@ -57,10 +73,12 @@ public struct LoopOptions {
     /// never).
     public var earlyStoppingPatience = -1
     public var earlyStoppingMinDelta = 0.0
+    public var lineFormat = StepLineFormat.baseTrain
     public init(saveEvery: Int = -1, keepLast: Int = -1, saveBest: Bool = false, earlyStoppingPatience: Int = -1,
-                earlyStoppingMinDelta: Double = 0) {
+                earlyStoppingMinDelta: Double = 0, lineFormat: StepLineFormat = .baseTrain) {
         self.saveEvery = saveEvery; self.keepLast = keepLast; self.saveBest = saveBest
         self.earlyStoppingPatience = earlyStoppingPatience; self.earlyStoppingMinDelta = earlyStoppingMinDelta
+        self.lineFormat = lineFormat
     }
 }
 
@@ -124,6 +142,7 @@ public final class TrainingLoop {
             let peak = PeakFLOPS.estimate(cores: Threads.count)
             peakGFLOPS = peak.gflops
             print0("MFU denominator (fp32 peak per rank): \(peak.description)")
+            print0(BLASKernel.description)
         }
         let startStep = state.step
         var stepsRun = 0
@@ -140,22 +159,22 @@ public final class TrainingLoop {
                 if dist.rank == 0 && options.keepLast > 0 { CheckpointManager.prune(checkpointDir, keepLast: options.keepLast) }
             }
             if last {
-                if evals.valBpb != nil || evals.core != nil {
-                    try log?.append(step: step, [("val_bpb", evals.valBpb), ("core", evals.core)])
-                }
+                if !evals.isEmpty { try log?.append(step: step, evals.logFields) }
                 break
             }
             if let s = stopAfter, stepsRun >= s { return }
 
             let result = try trainStep.run(step: step, source: source, schedule: schedule)
-            try logStep(result, evals: evals, position: source.logPosition)
+            try logStep(result, evals: evals, source: source)
             state.step += 1
             stepsRun += 1
         }
         if let why = stopReason { print0(why) }
-        print0("Peak memory (RSS): \(Memory.format(Memory.peakRSS))")
+        let sft = options.lineFormat == .chatSFT
+        print0(sft ? String(format: "Peak memory usage: %.2fMiB (RSS)", Double(Memory.peakRSS) / 1048576) : "Peak memory (RSS): \(Memory.format(Memory.peakRSS))")
         print0(String(format: "Total training time: %.2fm", state.totalTrainingTime / 60))
-        print0(state.minValBpb.isFinite ? String(format: "Minimum validation bpb: %.6f", state.minValBpb) : "Minimum validation bpb: n/a (no eval)")
+        print0(state.minValBpb.isFinite ? String(format: sft ? "Minimum validation bpb: %.4f" : "Minimum validation bpb: %.6f", state.minValBpb)
+                                        : "Minimum validation bpb: n/a (no eval)")
     }
 
     /// Tracks the minimum, saves `best/` on a new minimum (--save-best), and counts early-stopping patience.
@@ -183,26 +202,36 @@ public final class TrainingLoop {
         }
     }
 
-    /// nanochat's step line, with fp32 MFU against the CPU's FMA limit (PeakFLOPS); the same numbers go to train_log.jsonl.
-    func logStep(_ r: StepResult, evals: StepEvals, position: String) throws {
+    /// nanochat's step line (base_train's or chat_sft's, `options.lineFormat`), with fp32 MFU against the CPU's FMA
+    /// limit (PeakFLOPS) and our extra fields (ETA, the loader's position) at the end; the same numbers go to
+    /// train_log.jsonl.
+    func logStep(_ r: StepResult, evals: StepEvals, source: MicroBatchSource) throws {
         let step = state.step, N = numIterations
+        let sft = options.lineFormat == .chatSFT
         losses.append(r.loss ?? .nan)
         // a step without any valid target on this rank leaves the smoothed loss as it was
         if let loss = r.loss { state.smoothTrainLoss = 0.9 * state.smoothTrainLoss + 0.1 * Double(loss) }
-        let debiased = state.smoothTrainLoss / (1 - pow(0.9, Double(step + 1)))
+        let debiased = state.smoothTrainLoss / (1 - pow(0.9, Double(step + (sft ? 2 : 1))))
         let tokens = Double(trainStep.tokensPerStep)
         let tokPerSec = Int(tokens / r.dt)
         let mfu = peakGFLOPS > 0 ? 100 * flopsPerToken * tokens / r.dt / (peakGFLOPS * 1e9 * Double(dist.worldSize)) : 0
-        if step > 10 { state.totalTrainingTime += r.dt }
-        // ETA from the mean of steps after warm-up (nanochat skips the first 10), else from this step
-        let perStep = step > 10 ? state.totalTrainingTime / Double(step - 10) : r.dt
+        // nanochat counts the time of steps after the first 10 (base_train before its `step += 1`, chat_sft after)
+        if step + (sft ? 1 : 0) > 10 { state.totalTrainingTime += r.dt }
+        let timed = step + (sft ? 1 : 0) - 10
+        let perStep = timed > 0 ? state.totalTrainingTime / Double(timed) : r.dt
         let eta = Double(max(0, N - (step + 1))) * perStep
-        print0(String(format: "step %05d/%05d (%.2f%%) | loss: %.6f | lrm: %.2f | dt: %.2fms | tok/sec: %@ | mfu: %.2f | %@ | total time: %.2fm | eta: %.1fm",
-                      step, N, 100 * Double(step) / Double(max(N, 1)), debiased, r.settings.lrMultiplier, r.dt * 1000,
-                      commas(tokPerSec), mfu, position, state.totalTrainingTime / 60, eta / 60))
+        let common = String(format: "loss: %.6f | lrm: %.2f | dt: %.2fms | tok/sec: %@ | mfu: %.2f | %@ | total time: %.2fm",
+                            debiased, r.settings.lrMultiplier, r.dt * 1000, commas(tokPerSec), mfu, source.logPosition,
+                            state.totalTrainingTime / 60)
+        if sft {
+            let pct = 100 * (source.progressFraction ?? Double(step + 1) / Double(max(N, 1)))
+            print0(String(format: "step %05d (%.2f%%) | %@ | eta: %.1fm%@", step + 1, pct, common, eta / 60, source.logExtra))
+        } else {
+            print0(String(format: "step %05d/%05d (%.2f%%) | %@ | eta: %.1fm%@", step, N, 100 * Double(step) / Double(max(N, 1)), common,
+                          eta / 60, source.logExtra))
+        }
         if step == 0 { print0("Peak memory (RSS) after first step: \(Memory.format(Memory.peakRSS))") }
         try log?.append(step: step, [("loss", debiased), ("raw_loss", r.loss.map(Double.init)), ("lrm", r.settings.lrMultiplier),
-                                     ("dt", r.dt), ("tok_per_sec", Double(tokPerSec)), ("mfu", mfu),
-                                     ("val_bpb", evals.valBpb), ("core", evals.core)])
+                                     ("dt", r.dt), ("tok_per_sec", Double(tokPerSec)), ("mfu", mfu)] + evals.logFields)
     }
 }

@@ -104,3 +104,31 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePoi
     let tt = zt / softcap
     row[tgt] -= (1 - tt * tt) * scale
 }
+
+/// The head for a few rows (decoding): logits[M, V] = softcap(x · Wᵀ) in one streaming pass over W,
+/// each slice softcapped while it is still in cache. x: [M, C]; W: [Vp, C] (rows ≥ V never read).
+func decodeHead(_ logits: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ W: UnsafePointer<Float>,
+                _ M: Int, _ C: Int, _ V: Int) {
+    smallMatmulNT(x, [GEMVSegment(weights: W, out: logits, rows: V, ldOut: V)], M: M, K: C) { _, m, lo, hi in
+        softcapInPlace(logits + m * V + lo, hi - lo)
+    }
+}
+
+/// The same over bf16 weights W16 [V, C] (widened in the kernel).
+func decodeHead(_ logits: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ W16: UnsafePointer<BF16>,
+                _ M: Int, _ C: Int, _ V: Int) {
+    smallMatmulNT(x, [GEMVSegment(weights: W16, out: logits, rows: V, ldOut: V)], M: M, K: C) { _, m, lo, hi in
+        softcapInPlace(logits + m * V + lo, hi - lo)
+    }
+}
+
+/// z = 15·tanh(z/15) elementwise, the same per element whatever n (the head's softcap).
+@inline(__always) func softcapInPlace(_ z: UnsafeMutablePointer<Float>, _ n: Int) {
+    let cap = F8(repeating: softcap), invCap = F8(repeating: 1 / softcap)
+    var j = 0
+    while j + 8 <= n { store8(z + j, cap * vtanh(load8(z + j) * invCap)); j += 8 }
+    while j < n {
+        var t = F8(); t[0] = z[j] * (1 / softcap)
+        z[j] = softcap * vtanh(t)[0]; j += 1
+    }
+}

@@ -20,28 +20,29 @@ struct RotaryTables {
     }
 }
 
-/// In place on x: [N, nh, D] with position `start + n % T` (start > 0: new tokens after a KV cache of
-/// `start` positions). Split halves, rotation by −θ: y1 = x1·cos + x2·sin, y2 = −x1·sin + x2·cos.
+/// In place on x: [N, nh, D] = [B, T, nh, D] at position `positions[n]` (one per token: its place in its
+/// own sequence, the KV-cache length before it plus its offset; nil = n % T, training). Split halves, rotation by −θ:
+/// y1 = x1·cos + x2·sin, y2 = −x1·sin + x2·cos.
 func rotaryForward(_ x: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
-                   _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>, start: Int = 0) {
-    rotate(x, N, nh, D, T, cosT, sinT, sinSign: 1, start: start)
+                   _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>, positions: UnsafePointer<Int>? = nil) {
+    rotate(x, N, nh, D, T, cosT, sinT, sinSign: 1, positions: positions)
 }
 
 /// In place on dx: the transpose rotation (by +θ), i.e. the forward with sin negated.
 func rotaryBackward(_ dx: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
                     _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>) {
-    rotate(dx, N, nh, D, T, cosT, sinT, sinSign: -1, start: 0)
+    rotate(dx, N, nh, D, T, cosT, sinT, sinSign: -1, positions: nil)
 }
 
 /// y1 = x1·cos + x2·(σ·sin), y2 = x1·(−σ·sin) + x2·cos — nanochat's operation order; negation is exact,
 /// so σ = −1 is bit-identical to writing the transpose out.
 @inline(__always)
 private func rotate(_ x: UnsafeMutablePointer<Float>, _ N: Int, _ nh: Int, _ D: Int, _ T: Int,
-                    _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>, sinSign: Float, start: Int) {
+                    _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>, sinSign: Float, positions: UnsafePointer<Int>?) {
     let h2 = D / 2
     Threads.parallelFor(N, minChunk: 16) { r in
         for n in r {
-            let pos = start + n % T
+            let pos = positions?[n] ?? n % T
             let c = cosT + pos * h2, s = sinT + pos * h2
             for h in 0..<nh {
                 let p = x + (n * nh + h) * D

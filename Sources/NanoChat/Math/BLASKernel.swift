@@ -1,0 +1,56 @@
+import Foundation
+
+/// OpenBLAS (DYNAMIC_ARCH) picks its kernels from the CPU model at load time; a model newer than the library
+/// (Debian 12's 0.3.21 on an Emerald Rapids Xeon, family 6 model 207) falls back to the generic "Prescott"
+/// SSE kernels, which run sgemm 5× below the AVX-512 ones (47 vs 247 GFLOP/s on 2 cores). OpenBLAS reads
+/// OPENBLAS_CORETYPE only when it loads, before `main`, so the fix is to set it and re-execute once.
+public enum BLASKernel {
+    /// Set in the re-executed process: the core OpenBLAS had picked, for `description`.
+    static let replacedVariable = "NANOCHAT_BLAS_REPLACED_CORE"
+    /// Kernels that already use AVX2/AVX-512 FMA: nothing to gain by replacing them.
+    static let vectorCores: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
+
+    /// The first call of every executable: re-executes with a matching OPENBLAS_CORETYPE when OpenBLAS fell
+    /// back to a pre-AVX2 kernel on a CPU that has AVX2 or AVX-512. Returns normally otherwise. A user's own
+    /// OPENBLAS_CORETYPE is always respected.
+    public static func selectForThisCPU() {
+        #if os(Linux) && arch(x86_64)
+        let env = ProcessInfo.processInfo.environment
+        guard env["OPENBLAS_CORETYPE"] == nil, env[replacedVariable] == nil else { return }
+        let picked = BLAS.coreName
+        guard !picked.isEmpty, !vectorCores.contains(picked.lowercased()),
+              let flags = cpuFlags(), let core = coreType(flags: flags) else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv(replacedVariable, picked, 1)
+        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &argv)
+        // exec failed (no /proc?): carry on with the slow kernel rather than fail
+        unsetenv("OPENBLAS_CORETYPE")
+        #endif
+    }
+
+    /// The OPENBLAS_CORETYPE for a CPU with these /proc/cpuinfo flags, or nil when no vector kernel applies.
+    public static func coreType(flags: Set<String>) -> String? {
+        let avx512 = ["avx512f", "avx512vl", "avx512bw", "avx512dq", "avx512cd"].allSatisfy(flags.contains)
+        if avx512 && flags.contains("avx512_bf16") { return "COOPERLAKE" }
+        if avx512 { return "SKYLAKEX" }
+        if flags.contains("avx2") && flags.contains("fma") { return "HASWELL" }
+        return nil
+    }
+
+    public static func cpuFlags() -> Set<String>? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return nil }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
+
+    /// One line for the logs that print the MFU denominator: which kernels the GEMMs run on.
+    public static var description: String {
+        let core = BLAS.coreName
+        if let replaced = ProcessInfo.processInfo.environment[replacedVariable] {
+            return "OpenBLAS kernel: \(core) (OpenBLAS picked \(replaced) for this CPU; replaced, set OPENBLAS_CORETYPE to choose)"
+        }
+        return core.isEmpty ? "BLAS: Accelerate" : "OpenBLAS kernel: \(core)"
+    }
+}
