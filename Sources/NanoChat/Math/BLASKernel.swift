@@ -24,8 +24,9 @@ public enum BLASKernel {
         setenv(replacedVariable, picked, 1)
         var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
         execv("/proc/self/exe", &argv)
-        // exec failed (no /proc?): carry on with the slow kernel rather than fail
+        // exec failed (no /proc?): carry on with the slow kernel rather than fail, and do not claim a replacement
         unsetenv("OPENBLAS_CORETYPE")
+        unsetenv(replacedVariable)
         #endif
     }
 
