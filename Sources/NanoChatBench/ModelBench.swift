@@ -46,10 +46,10 @@ enum ModelBench {
             TrainBench.printBreakdown(r.steps, wall: r.wall)
         }
         if try flags.bool("gemms") {
-            let alone = GemmList(config: config, N: B * T, headRows: min(B * T, max(16, min(1024, model.headChunkBudget / config.vocabSize))))
+            let rows = min(B * T, max(16, min(1024, model.headChunkBudget / config.vocabSize)))
+            let alone = GemmList(config: config, N: B * T, headRows: rows)
             print0(String(format: "the step's GEMMs alone: linear fwd %.2f ms, linear bwd %.2f ms, head %.2f ms (median of %d)",
                           alone.fwdMs, alone.bwdMs, alone.headMs, 5))
-            let rows = min(B * T, max(16, min(1024, model.headChunkBudget / config.vocabSize)))
             let flops = 2.0 * Double(rows * config.nEmbd * config.vocabSize)
             for (name, ms) in zip(["logits = x·Wᵀ", "dx = dlogits·W", "dW += dlogitsᵀ·x"], alone.headPartsMs) {
                 print0(String(format: "  head GEMM %-18@ one chunk of %d rows: %.2f ms, %.1f GFLOP/s", name as NSString, rows, ms, flops / ms / 1e6))
