@@ -11,6 +11,15 @@ final class BLASKernelTests: XCTestCase {
         XCTAssertNil(BLASKernel.coreType(flags: ["sse4_2", "avx"]))
     }
 
+    func testReplacesOnlyANarrowerKernel() {
+        XCTAssertTrue(BLASKernel.shouldReplace(picked: "Prescott", wanted: "HASWELL"))
+        XCTAssertTrue(BLASKernel.shouldReplace(picked: "Haswell", wanted: "COOPERLAKE"))  // Zen 5: OpenBLAS 0.3.21 picks AVX2
+        XCTAssertTrue(BLASKernel.shouldReplace(picked: "Zen", wanted: "SKYLAKEX"))
+        XCTAssertFalse(BLASKernel.shouldReplace(picked: "Haswell", wanted: "HASWELL"))
+        XCTAssertFalse(BLASKernel.shouldReplace(picked: "SkylakeX", wanted: "COOPERLAKE"))
+        XCTAssertFalse(BLASKernel.shouldReplace(picked: "Cooperlake", wanted: "HASWELL"))  // never downgrade
+    }
+
     func testThisMachineRunsAVectorKernelUnlessTheCPUHasNone() throws {
         let core = BLAS.coreName
         try XCTSkipIf(core.isEmpty, "not OpenBLAS")

@@ -2,24 +2,31 @@ import Foundation
 
 /// OpenBLAS (DYNAMIC_ARCH) picks its kernels from the CPU model at load time; a model newer than the library
 /// (Debian 12's 0.3.21 on an Emerald Rapids Xeon, family 6 model 207) falls back to the generic "Prescott"
-/// SSE kernels, which run sgemm 5× below the AVX-512 ones (47 vs 247 GFLOP/s on 2 cores). OpenBLAS reads
+/// SSE kernels, which run sgemm 5× below the AVX-512 ones (47 vs 247 GFLOP/s on 2 cores). An AVX2 kernel (Haswell,
+/// Zen) on a CPU with full-width AVX-512 is also half speed: 192 vs 372 GFLOP/s on a Zen 5 (family 26), measured
+/// with OPENBLAS_CORETYPE=Haswell against SkylakeX. OpenBLAS reads
 /// OPENBLAS_CORETYPE only when it loads, before `main`, so the fix is to set it and re-execute once.
 public enum BLASKernel {
     /// Set in the re-executed process: the core OpenBLAS had picked, for `description`.
     static let replacedVariable = "NANOCHAT_BLAS_REPLACED_CORE"
-    /// Kernels that already use AVX2/AVX-512 FMA: nothing to gain by replacing them.
-    static let vectorCores: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
+    /// How wide each OpenBLAS core's sgemm kernel is: 0 = pre-AVX2 (any name not listed), 1 = AVX2 FMA, 2 = AVX-512.
+    static let kernelRank: [String: Int] = ["haswell": 1, "zen": 1, "skylakex": 2, "cooperlake": 2, "sapphirerapids": 2]
 
-    /// The first call of every executable: re-executes with a matching OPENBLAS_CORETYPE when OpenBLAS fell
-    /// back to a pre-AVX2 kernel on a CPU that has AVX2 or AVX-512. Returns normally otherwise. A user's own
+    /// True when the kernel OpenBLAS picked is narrower than the one `wanted` (a `coreType` answer) would run.
+    public static func shouldReplace(picked: String, wanted: String) -> Bool {
+        (kernelRank[picked.lowercased()] ?? 0) < (kernelRank[wanted.lowercased()] ?? 0)
+    }
+
+    /// The first call of every executable: re-executes with a matching OPENBLAS_CORETYPE when OpenBLAS picked a
+    /// kernel narrower than the CPU's vectors (pre-AVX2 on an AVX2 CPU, AVX2 on an AVX-512 one). Returns normally otherwise. A user's own
     /// OPENBLAS_CORETYPE is always respected.
     public static func selectForThisCPU() {
         #if os(Linux) && arch(x86_64)
         let env = ProcessInfo.processInfo.environment
         guard env["OPENBLAS_CORETYPE"] == nil, env[replacedVariable] == nil else { return }
         let picked = BLAS.coreName
-        guard !picked.isEmpty, !vectorCores.contains(picked.lowercased()),
-              let flags = cpuFlags(), let core = coreType(flags: flags) else { return }
+        guard !picked.isEmpty, let flags = cpuFlags(), let core = coreType(flags: flags),
+              shouldReplace(picked: picked, wanted: core) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         setenv(replacedVariable, picked, 1)
         var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
