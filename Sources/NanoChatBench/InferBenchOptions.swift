@@ -13,6 +13,7 @@ public struct InferBenchOptions {
     public var depth = 0
     public var threads = 0
     public var tokenizerDir: String? = nil
+    public var profile = false
 
     public init() {}
 
@@ -31,6 +32,7 @@ public struct InferBenchOptions {
         .int("depth", \.depth, "random weights of nanochat's --depth shape instead of a checkpoint (0 = load one)", min: 0, max: 64),
         .int("threads", \.threads, "threads (0 = all cores)", min: 0),
         .optionalString("tokenizer-dir", \.tokenizerDir, "default $NANOCHAT_BASE_DIR/tokenizer"),
+        .bool("profile", \.profile, "print each batch size's decode step split by part (linear, attention, elementwise, head, rest)"),
     ]
 
     public var batchSizeList: [Int] { batchSizes.split(separator: ",").compactMap { Int($0) } }
