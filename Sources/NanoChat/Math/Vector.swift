@@ -1,5 +1,5 @@
 import Foundation
-import CVector
+import CKernels
 
 // SIMD8 helpers for the non-BLAS loops (norms, elementwise, softmax). With -march=x86-64-v3 each
 // SIMD8<Float> is one AVX2 register. All loads/stores are unaligned-safe.
