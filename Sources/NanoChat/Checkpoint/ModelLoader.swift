@@ -41,12 +41,12 @@ public enum ModelLoader {
         }
     }
 
-    /// chat_cli's and chat_web's load: the checkpoints of `source` (which must exist), then `load`.
-    public static func load(source: String, modelTag: String?, step: Int?, tokenizerDir: String, what: String) throws -> LoadedModel {
-        let checkpoints = try checkpointsDir(source: source)
+    /// chat_cli's, chat_web's and infer_bench's load: the checkpoints of `choice.source` (which must exist), then `load`.
+    public static func load(_ choice: CheckpointChoice, tokenizerDir: String, what: String) throws -> LoadedModel {
+        let checkpoints = try checkpointsDir(source: choice.source)
         guard Paths.exists(checkpoints) else {
-            throw NanoChatError(file: checkpoints, "no checkpoints here (train with \(["sft": "chat_sft", "rl": "chat_rl"][source] ?? "base_train") first, or pass --source)")
+            throw NanoChatError(file: checkpoints, "no checkpoints here (train with \(["sft": "chat_sft", "rl": "chat_rl"][choice.source] ?? "base_train") first, or pass --source)")
         }
-        return try load(checkpointsDir: checkpoints, modelTag: modelTag, step: step, tokenizerDir: tokenizerDir, what: what)
+        return try load(checkpointsDir: checkpoints, modelTag: choice.modelTag, step: choice.step, tokenizerDir: tokenizerDir, what: what)
     }
 }
