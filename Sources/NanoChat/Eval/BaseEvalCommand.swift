@@ -29,8 +29,8 @@ public struct BaseEvalOptions: ToolOptions {
         .givenString("eval", \.eval, "comma-separated evaluations: core, bpb, sample", shown: "core,bpb,sample"),
         .optionalString("text", \.text, "bits per byte of this UTF-8 file as one document (only this unless --eval is also given)", unset: ""),
         // Which model
-        .optionalString("model-tag", \.modelTag, "checkpoint directory under base_checkpoints (default: the largest d<N>)", unset: ""),
-        .optionalInt("step", \.step, "checkpoint step (default: the last; 'best' = base_train --save-best's)", min: 0, words: ["best": bestStep]),
+        .modelTag(\.modelTag, "checkpoint directory under base_checkpoints (default: the largest d<N>)", unset: ""),
+        .checkpointStep(\.step, "checkpoint step (default: the last; 'best' = base_train --save-best's)", words: ["best": bestStep]),
         .checkpointsDir(\.checkpointsDir, "base checkpoints (model-tag directories)"),
         .tokenizerDir(\.tokenizerDir),
         // Evaluation sizes and data
