@@ -33,14 +33,14 @@ public enum InferBench {
             return Loaded(model: model, tokenizer: RandomWeightsTokenizer(vocabSize: config.vocabSize),
                           label: "random weights, --depth=\(o.depth)", step: nil, prompt: prompt)
         }
-        guard o.source != "rl" else { throw NanoChatError("--source=rl: this project has no chat_rl checkpoints yet; use base or sft") }
-        let loaded = try ModelLoader.load(source: o.source, modelTag: o.modelTag, step: o.step, tokenizerDir: o.tokenizerDir ?? Paths.tokenizerDir, what: "infer_bench")
+        guard o.checkpoint.source != "rl" else { throw NanoChatError("--source=rl: this project has no chat_rl checkpoints yet; use base or sft") }
+        let loaded = try ModelLoader.load(o.checkpoint, tokenizerDir: o.tokenizerDir ?? Paths.tokenizerDir, what: "infer_bench")
         // nanochat's build_prompt: a natural-language prompt keeps argmax decoding from degenerating
         let paragraph = "The history of science is the study of the development of science, including both the natural and social "
             + "sciences. Science is a body of empirical, theoretical, and practical knowledge about the natural world. "
         var prompt = [loaded.tokenizer.bosId]
         while prompt.count < o.promptTokens { prompt += loaded.tokenizer.encodeOrdinary(paragraph) }
-        return Loaded(model: loaded.model, tokenizer: loaded.tokenizer, label: "\(o.source) \(loaded.dir)", step: loaded.step,
+        return Loaded(model: loaded.model, tokenizer: loaded.tokenizer, label: "\(o.checkpoint.source) \(loaded.dir)", step: loaded.step,
                       prompt: Array(prompt.prefix(o.promptTokens)))
     }
 
@@ -148,7 +148,7 @@ public enum InferBench {
         }
         print(String(repeating: "-", count: header.count))
         let payload: JSONValue = .object([
-            ("source", o.depth > 0 ? .string("random") : .string(o.source)), ("step", loaded.step.map { .int($0) } ?? .null),
+            ("source", o.depth > 0 ? .string("random") : .string(o.checkpoint.source)), ("step", loaded.step.map { .int($0) } ?? .null),
             ("model_config", (try? JSONValue.encoding(c)) ?? .null), ("cpu", .string(Platform.cpuModel ?? "unknown")), ("threads", .int(Threads.count)),
             ("dtype", .string(o.dtype)), ("read_bandwidth_bytes_per_sec", .double(bandwidth)), ("num_params", .int(params)),
             ("weight_bytes", .int(stored)), ("weight_read_bytes_per_step", .int(weightRead)),

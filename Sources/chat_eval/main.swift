@@ -4,9 +4,4 @@ import NanoChat
 // HumanEval (generative) on a chat (or base) checkpoint, ChatCORE when all five ran: flags →
 // ChatEvalCommand (Sources/NanoChat/ChatEval/ChatEvalCommand.swift).
 BLASKernel.selectForThisCPU()  // before anything else: it may re-execute this process
-runMain {
-    let dist = Distributed.setup()
-    let options = try ChatEvalCommandOptions.parse()
-    Threads.configure(flag: options.threads, ranksOnHost: dist.localSize)
-    try ChatEvalCommand.run(options, dist: dist)
-}
+ChatEvalCommandOptions.runTool { options, dist in try ChatEvalCommand.run(options, dist: dist) }

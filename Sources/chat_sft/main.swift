@@ -1,11 +1,6 @@
 import NanoChat
 
-// Supervised fine-tuning of a base checkpoint into a chat model: flags → SFTTrainer (Sources/NanoChat/Chat).
+// Supervised fine-tuning of a base checkpoint into a chat model (nanochat's scripts/chat_sft.py): flags →
+// SFTTrainer (Sources/NanoChat/SFT).
 BLASKernel.selectForThisCPU()  // before anything else: it may re-execute this process
-runMain {
-    let dist = Distributed.setup()
-    let flags = Flags(program: "chat_sft", summary: "Fine-tune a base checkpoint on a mixture of conversations (MPI data parallel under mpirun).")
-    SFTOptions.declare(flags)
-    try flags.parse()
-    try SFTTrainer(options: SFTOptions.from(flags), dist: dist).train()
-}
+SFTOptions.runTool { options, dist in try SFTTrainer(options: options, dist: dist).train() }

@@ -62,6 +62,30 @@ final class ChatRLTests: XCTestCase {
         return o
     }
 
+    /// chat_rl loads through ModelLoader, as every tool: a bare tokenizer.tiktoken is accepted, a retrained
+    /// tokenizer (same vocab, other merges) is refused with one line naming the meta.
+    func testLoadsThroughTheModelLoader() throws {
+        let base = TestPaths.tempDir("chatrl_load")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let tok = try FingerprintTests.tokenizer()
+        try tok.save(directory: base + "/tokenizer")
+        let model = try GPT(config: GPTConfig(sequenceLen: 64, vocabSize: tok.vocabSize, nLayer: 1, nHead: 2, nKvHead: 2, nEmbd: 64))
+        model.initWeights(seed: 3)
+        let meta: JSONValue = .object([("step", .int(0)), ("model_config", try JSONValue.encoding(model.config))])
+        try CheckpointManager.save(dir: base + "/chatsft/d1", step: 0, model: model, optimizer: nil, loaderState: nil, meta: meta,
+                                   tokenizer: tok, dist: .single)
+        let data = base + "/toy_gsm8k.jsonl"
+        try (#"{"question": "2+5?", "answer": "7\n#### 7"}"# + "\n" + #"{"question": "3+4?", "answer": "7\n#### 7"}"# + "\n")
+            .write(toFile: data, atomically: true, encoding: .utf8)
+        var o = Self.options(base, data: data, steps: 1)
+        o.tokenizerDir = base + "/tokenizer/tokenizer.tiktoken"
+        let trainer = try RLTrainer(options: o, dist: .single)
+        XCTAssertEqual(trainer.tokenizer.fingerprint, tok.fingerprint)
+        try FingerprintTests.retrained(tok).save(directory: base + "/tokenizer")
+        o.tokenizerDir = base + "/tokenizer"
+        assertOneLineError({ _ = try RLTrainer(options: o, dist: .single) }, contains: ["meta_000000.json", "different merges"])
+    }
+
     func testRewardRisesAndResumesExactly() throws {
         let (base, data) = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: base) }

@@ -116,14 +116,9 @@ final class ChatSFTNanochatTests: XCTestCase {
     /// `--eval-every=0`, `--chatcore-every=0`, `--mmlu-epochs=0`, `--gsm8k-epochs=0` parse; epochs 0 drops that task
     /// from training (its validation split stays), in nanochat's mixture and in the bundled one.
     func testZeroValuesAndEpochsDropTasks() throws {
-        let flags = Flags(program: "chat_sft", summary: "")
-        SFTOptions.declare(flags)
-        try flags.parse(["--eval-every=0", "--chatcore-every=0", "--mmlu-epochs=0", "--gsm8k-epochs=0"])
-        let o = try SFTOptions.from(flags)
+        let o = try SFTOptions.parse(["--eval-every=0", "--chatcore-every=0", "--mmlu-epochs=0", "--gsm8k-epochs=0"])
         XCTAssertEqual([o.evalEvery, o.chatcoreEvery, o.mmluEpochs, o.gsm8kEpochs], [0, 0, 0, 0])
-        let bad = Flags(program: "chat_sft", summary: "")
-        SFTOptions.declare(bad)
-        XCTAssertThrowsError(try bad.parse(["--mmlu-epochs=-1"]))
+        XCTAssertThrowsError(try SFTOptions.parse(["--mmlu-epochs=-1"]))
 
         let dir = TestPaths.tempDir("sftepochs")
         defer { try? FileManager.default.removeItem(atPath: dir) }

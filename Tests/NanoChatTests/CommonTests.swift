@@ -76,10 +76,7 @@ final class FlagsTests: XCTestCase {
 
     /// base_train's one table: defaults round-trip, typed user config under nanochat's names, ranges.
     func testTrainOptionsTable() throws {
-        let f = Flags(program: "base_train", summary: "")
-        TrainOptions.declare(f)
-        try f.parse(["--depth=4", "--resume-from-step=last", "--model-tag", "x", "--target-flops=1e15"])
-        let o = try TrainOptions.from(f)
+        let o = try TrainOptions.parse(["--depth=4", "--resume-from-step=last", "--model-tag", "x", "--target-flops=1e15"])
         XCTAssertEqual(o.depth, 4); XCTAssertEqual(o.resumeFromStep, Int.max); XCTAssertEqual(o.modelTag, "x")
         XCTAssertEqual(o.targetFlops, 1e15); XCTAssertEqual(o.headDim, TrainOptions().headDim)
         let c = o.userConfigJSON
@@ -90,11 +87,10 @@ final class FlagsTests: XCTestCase {
         XCTAssertEqual(c["warmdown_ratio"]?.double, 0.65)
         // the flag table and the saved config hold the same names in the same order
         guard case .object(let kv) = c else { return XCTFail("not an object") }
-        XCTAssertEqual(kv.map(\.0), f.specs.map(\.configKey))
+        XCTAssertEqual(kv.map(\.0), TrainOptions.flags().specs.map(\.configKey))
         for bad in ["--head-dim=0", "--device-batch-size=0", "--seed=-1", "--warmdown-ratio=1.5", "--window-pattern=SXL",
                     "--max-seq-len=0", "--total-batch-size=0", "--resume-from-step=lst"] {
-            let g = Flags(program: "base_train", summary: ""); TrainOptions.declare(g)
-            assertOneLineError({ try g.parse([bad]) }, contains: [String(bad.split(separator: "=")[0])])
+            assertOneLineError({ _ = try TrainOptions.parse([bad]) }, contains: ["base_train: " + String(bad.split(separator: "=")[0])])
         }
     }
 

@@ -4,13 +4,7 @@ import XCTest
 
 /// chat_cli's session (history, trimming at the context), UTF-8-safe streaming, chat_web's request checks.
 final class EngineChatTests: XCTestCase {
-    func chatSetup(sequenceLen: Int = 64) throws -> (GPT, Tokenizer) {
-        let tok = try Tokenizer.load(tiktokenFile: TestPaths.fixture("tokenizer_multi_4096/tokenizer.tiktoken"))
-        let m = try GPT(config: GPTConfig(sequenceLen: sequenceLen, vocabSize: tok.vocabSize, nLayer: 2, nHead: 2, nKvHead: 1, nEmbd: 32))
-        var rng = RNG(seed: 1)
-        rng.fillNormal(m.params.ptr, m.params.count, std: 0.2)
-        return (m, tok)
-    }
+    func chatSetup(sequenceLen: Int = 64) throws -> (GPT, Tokenizer) { try tinyChatModel(sequenceLen: sequenceLen, seed: 1, std: 0.2) }
 
     func testHistoryIsTrimmedFromTheOldestTurnsAtTheContext() throws {
         let (m, tok) = try chatSetup(sequenceLen: 64)

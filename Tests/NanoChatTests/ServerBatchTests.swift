@@ -5,13 +5,7 @@ import XCTest
 /// chat_web's generation side: the ragged forward against the cached one, greedy output alone vs
 /// batched, the sampler's top-p and penalties, stop strings, context trimming, OpenAI request checks.
 final class ServerBatchTests: XCTestCase {
-    func setup(sequenceLen: Int = 64) throws -> (GPT, Tokenizer) {
-        let tok = try Tokenizer.load(tiktokenFile: TestPaths.fixture("tokenizer_multi_4096/tokenizer.tiktoken"))
-        let m = try GPT(config: GPTConfig(sequenceLen: sequenceLen, vocabSize: tok.vocabSize, nLayer: 2, nHead: 2, nKvHead: 1, nEmbd: 32))
-        var rng = RNG(seed: 7)
-        rng.fillNormal(m.params.ptr, m.params.count, std: 0.3)
-        return (m, tok)
-    }
+    func setup(sequenceLen: Int = 64) throws -> (GPT, Tokenizer) { try tinyChatModel(sequenceLen: sequenceLen, seed: 7, std: 0.3) }
 
     func testRaggedForwardMatchesTheCachedForwardPerRow() throws {
         let (m, _) = try setup()

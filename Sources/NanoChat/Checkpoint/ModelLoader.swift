@@ -10,20 +10,22 @@ public struct LoadedModel {
     public var metaFile: String { CheckpointManager.metaPath(dir, step) }
 }
 
-/// The one model loader of the tools that run a checkpoint (base_eval, chat_eval, chat_cli, chat_web;
-/// nanochat's checkpoint_manager.py: load_model). In this order, each failure one line: the tokenizer
-/// (`Tokenizer.load`), the checkpoint (`<checkpointsDir>/<tag or largest d<N>>/`, a step or the last, or
-/// `best/`), the tokenizer it was trained with (vocab size and fingerprint: `checkMatches`), and the RAM the
-/// model needs at `sequences` rows of its context per forward (`ModelSize`; the weights alone are checked
-/// before they load).
+/// The one model loader of the tools that run a checkpoint (base_eval, chat_eval, chat_cli, chat_web,
+/// infer_bench, chat_rl; nanochat's checkpoint_manager.py: load_model). In this order, each failure one line:
+/// the tokenizer (`Tokenizer.load`), the checkpoint (`<checkpointsDir>/<tag or largest d<N>>/`, a step or the
+/// last, or `best/`), the tokenizer it was trained with (vocab size and fingerprint: `checkMatches`), and the
+/// RAM the model needs at `sequences` rows of its context per forward, to evaluate or (`training`, chat_rl)
+/// to train (`ModelSize`; the weights alone are checked before they load).
 public enum ModelLoader {
     public static func load(checkpointsDir: String, modelTag: String?, step: Int?, best: Bool = false,
-                            tokenizerDir: String, sequences: Int = 0, ranksOnHost: Int = 1, what: String) throws -> LoadedModel {
+                            tokenizerDir: String, sequences: Int = 0, training: Bool = false, ranksOnHost: Int = 1,
+                            what: String) throws -> LoadedModel {
         let tokenizer = try Tokenizer.load(path: tokenizerDir)
         let ckpt = try CheckpointManager.loadModel(checkpointsDir: checkpointsDir, modelTag: modelTag, step: step, best: best)
         try tokenizer.checkMatches(meta: ckpt.meta, metaFile: CheckpointManager.metaPath(ckpt.dir, ckpt.step), tokenizerPath: tokenizerDir)
         if sequences > 0 {
-            try ModelSize.check(ckpt.model.config, rows: sequences * ckpt.model.config.sequenceLen, training: false, ranksOnHost: ranksOnHost, what: "\(what) on \(ckpt.dir)")
+            try ModelSize.check(ckpt.model.config, rows: sequences * ckpt.model.config.sequenceLen, training: training, ranksOnHost: ranksOnHost,
+                                what: "\(what) on \(ckpt.dir)")
         }
         return LoadedModel(model: ckpt.model, tokenizer: tokenizer, meta: ckpt.meta, dir: ckpt.dir, step: ckpt.step)
     }
@@ -39,12 +41,12 @@ public enum ModelLoader {
         }
     }
 
-    /// chat_cli's and chat_web's load: the checkpoints of `source` (which must exist), then `load`.
-    public static func load(source: String, modelTag: String?, step: Int?, tokenizerDir: String, what: String) throws -> LoadedModel {
-        let checkpoints = try checkpointsDir(source: source)
+    /// chat_cli's, chat_web's and infer_bench's load: the checkpoints of `choice.source` (which must exist), then `load`.
+    public static func load(_ choice: CheckpointChoice, tokenizerDir: String, what: String) throws -> LoadedModel {
+        let checkpoints = try checkpointsDir(source: choice.source)
         guard Paths.exists(checkpoints) else {
-            throw NanoChatError(file: checkpoints, "no checkpoints here (train with \(["sft": "chat_sft", "rl": "chat_rl"][source] ?? "base_train") first, or pass --source)")
+            throw NanoChatError(file: checkpoints, "no checkpoints here (train with \(["sft": "chat_sft", "rl": "chat_rl"][choice.source] ?? "base_train") first, or pass --source)")
         }
-        return try load(checkpointsDir: checkpoints, modelTag: modelTag, step: step, tokenizerDir: tokenizerDir, what: what)
+        return try load(checkpointsDir: checkpoints, modelTag: choice.modelTag, step: choice.step, tokenizerDir: tokenizerDir, what: what)
     }
 }

@@ -1,16 +1,27 @@
-// 64-byte-aligned, zero-initialized buffers owned by one object and freed together in its deinit
-// (the activation sets of training and of inference allocate this way, once per size).
+// The one aligned allocator: 64-byte-aligned (one cache line, one AVX-512 register), initialized blocks. The
+// flat parameter buffers, the bf16 weights and the activation sets of training and inference all take
+// their memory here.
 
+extension UnsafeMutablePointer {
+    /// `n` elements (at least one), each `value`, 64-byte aligned; free with `UnsafeMutableRawPointer(p).deallocate()`.
+    static func allocateAligned(_ n: Int, repeating value: Pointee) -> UnsafeMutablePointer<Pointee> {
+        let count = max(1, n)
+        let p = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Pointee>.stride, alignment: 64)
+            .bindMemory(to: Pointee.self, capacity: count)
+        p.initialize(repeating: value, count: count)
+        return p
+    }
+}
+
+/// Zeroed aligned buffers owned by one object and freed together in its deinit (the activation sets of
+/// training and of inference allocate this way, once per size).
 final class AlignedBlocks {
     private var blocks: [UnsafeMutableRawPointer] = []
 
-    /// n elements of T (at least one), zeroed, 64-byte aligned (one cache line, one AVX-512 register).
+    /// n elements of T (at least one), zeroed, 64-byte aligned.
     func alloc<T: Numeric>(_ n: Int, _: T.Type = T.self) -> UnsafeMutablePointer<T> {
-        let count = max(1, n)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<T>.stride, alignment: 64)
-        blocks.append(raw)
-        let p = raw.bindMemory(to: T.self, capacity: count)
-        p.initialize(repeating: 0, count: count)
+        let p = UnsafeMutablePointer<T>.allocateAligned(n, repeating: 0)
+        blocks.append(UnsafeMutableRawPointer(p))
         return p
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The flags several tools share, declared once so each means the same everywhere; a tool's `fields` table
-/// lists them with its own key paths (and may give its own help where the meaning narrows, e.g. which
-/// checkpoints `--checkpoints-dir` holds).
+/// lists them with its own key paths (and may give its own help where the meaning narrows). The checkpoint
+/// flags (--source, --model-tag, --step, --checkpoints-dir) are `Checkpoint/CheckpointChoice.swift`'s.
 extension OptionField {
     /// `--threads`: compute threads per rank; 0 = all cores divided among the ranks on this host (`Threads.configure`).
     public static func threads(_ key: WritableKeyPath<Options, Int>) -> Self {
@@ -20,14 +20,10 @@ extension OptionField {
         .string("tokenizer-dir", key, "tokenizer directory (tokenizer.tiktoken [+ tokenizer_config.json])")
     }
 
-    /// `--checkpoints-dir`: the directory whose model-tag subdirectories hold checkpoints.
-    public static func checkpointsDir(_ key: WritableKeyPath<Options, String>, _ help: String = "where model-tag directories of checkpoints live") -> Self {
-        .string("checkpoints-dir", key, help)
-    }
-
-    /// `--model-tag`: a checkpoint directory name under --checkpoints-dir.
-    public static func modelTag(_ key: WritableKeyPath<Options, String?>, _ help: String) -> Self {
-        .optionalString("model-tag", key, help)
+    /// `-d/--dtype`: weight storage of a model run for inference (GPT.storeMatricesBF16); the math stays fp32.
+    public static func dtype(_ key: WritableKeyPath<Options, String>,
+                             _ help: String = "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32)") -> Self {
+        .string("dtype", key, help, choices: ["float32", "bfloat16"], short: "d")
     }
 }
 

@@ -25,8 +25,7 @@ public struct TokEvalOptions: ToolOptions {
 }
 
 public enum TokEvalCommand {
-    public static func run(_ args: [String]) throws {
-        let options = try TokEvalOptions.parse(args)
+    public static func run(_ options: TokEvalOptions) throws {
         Threads.configure(flag: options.threads, ranksOnHost: 1)
         let ours = try Tokenizer.load(directory: options.tokenizerDir ?? Paths.tokenizerDir)
         let refDir = options.referenceDir ?? Paths.join(Paths.baseDir, "tokenizer_ref")

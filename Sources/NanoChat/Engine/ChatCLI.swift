@@ -3,9 +3,7 @@ import Foundation
 /// chat_cli's flags (nanochat's scripts/chat_cli.py names and short options, plus the sampling ones of our
 /// Engine and the OpenAI API).
 public struct ChatCLIOptions: ToolOptions {
-    public var source = "sft"
-    public var modelTag: String? = nil
-    public var step: Int? = nil
+    public var checkpoint = CheckpointChoice(source: "sft")
     public var prompt: String? = nil
     public var temperature = 0.6
     public var topK = 50
@@ -23,11 +21,7 @@ public struct ChatCLIOptions: ToolOptions {
     public init() {}
     public static let program = "chat_cli"
     public static let summary = "Chat with a model in the terminal. -p 'text' answers once and exits."
-    public static let fields: [OptionField<ChatCLIOptions>] = [
-        .string("source", \.source, "which checkpoints: sft (chatsft_checkpoints), rl (chatrl_checkpoints) or base (base_checkpoints)",
-                choices: ["sft", "rl", "base"], short: "i"),
-        .optionalString("model-tag", \.modelTag, "checkpoint directory (default: the largest d<N>)", short: "g", unset: ""),
-        .optionalInt("step", \.step, "checkpoint step (default: the last)", min: 0, short: "s"),
+    public static let fields: [OptionField<ChatCLIOptions>] = OptionField.checkpoint(\ChatCLIOptions.checkpoint) + [
         .optionalString("prompt", \.prompt, "answer this one message and exit", short: "p", unset: ""),
         .double("temperature", \.temperature, "sampling temperature (0 = greedy)", min: 0, max: 2, short: "t"),
         .int("top-k", \.topK, "sample among the k most likely tokens (0 = all)", min: 0, short: "k"),
@@ -38,8 +32,7 @@ public struct ChatCLIOptions: ToolOptions {
         .optionalString("stop", \.stop, "end the answer at this text (not printed)", unset: ""),
         .optionalInt("seed", \.seed, "sampling seed: unset = 42 for every answer (nanochat's Engine default); S = S, S+1, ... per answer", min: 0),
         .tokenizerDir(\.tokenizerDir),
-        .string("dtype", \.dtype, "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32)",
-                choices: ["float32", "bfloat16"], short: "d"),
+        .dtype(\.dtype),
         .threads(\.threads),
         .deviceType(\.deviceType, choices: nil),
     ]
@@ -63,8 +56,7 @@ public final class ChatCLI {
 
     public init(options: ChatCLIOptions) throws {
         self.options = options
-        loaded = try ModelLoader.load(source: options.source, modelTag: options.modelTag, step: options.step,
-                                      tokenizerDir: options.tokenizerDir, what: "chat_cli")
+        loaded = try ModelLoader.load(options.checkpoint, tokenizerDir: options.tokenizerDir, what: "chat_cli")
         if options.dtype == "bfloat16" { loaded.model.storeMatricesBF16() }
         session = try ChatSession(engine: Engine(model: loaded.model, tokenizer: loaded.tokenizer), tokenizer: loaded.tokenizer)
     }

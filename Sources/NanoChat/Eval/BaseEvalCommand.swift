@@ -30,8 +30,8 @@ public struct BaseEvalOptions: ToolOptions {
         .givenString("eval", \.eval, "comma-separated evaluations: core, bpb, sample", shown: "core,bpb,sample"),
         .optionalString("text", \.text, "bits per byte of this UTF-8 file as one document (only this unless --eval is also given)", unset: ""),
         // Which model
-        .optionalString("model-tag", \.modelTag, "checkpoint directory under base_checkpoints (default: the largest d<N>)", unset: ""),
-        .optionalInt("step", \.step, "checkpoint step (default: the last; 'best' = base_train --save-best's)", min: 0, words: ["best": bestStep]),
+        .modelTag(\.modelTag, "checkpoint directory under base_checkpoints (default: the largest d<N>)", unset: ""),
+        .checkpointStep(\.step, "checkpoint step (default: the last; 'best' = base_train --save-best's)", words: ["best": bestStep]),
         .checkpointsDir(\.checkpointsDir, "base checkpoints (model-tag directories)"),
         .tokenizerDir(\.tokenizerDir),
         // Evaluation sizes and data
@@ -41,8 +41,7 @@ public struct BaseEvalOptions: ToolOptions {
         .optionalString("bundle-dir", \.bundleDir, "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle, else the subset in data/core)", unset: ""),
         .string("data-dir", \.dataDir, "pretraining shards for bits per byte"),
         .threads(\.threads),
-        .string("dtype", \.dtype, "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32; every mode uses the rounded weights)",
-                choices: ["float32", "bfloat16"], short: "d"),
+        .dtype(\.dtype, "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32; every mode uses the rounded weights)"),
         .deviceType(\.deviceType, choices: ["", "cpu"]),
     ]
 }

@@ -49,9 +49,7 @@ public final class BF16Buffer: @unchecked Sendable {
 
     public init(count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 2, alignment: 64)
-        ptr = raw.bindMemory(to: BF16.self, capacity: max(1, count))
-        ptr.initialize(repeating: BF16(bits: 0), count: max(1, count))
+        ptr = .allocateAligned(count, repeating: BF16(bits: 0))
     }
     deinit { UnsafeMutableRawPointer(ptr).deallocate() }
 }

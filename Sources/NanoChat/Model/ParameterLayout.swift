@@ -78,9 +78,7 @@ public final class FlatBuffer: @unchecked Sendable {
 
     public init(count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64)
-        ptr = raw.bindMemory(to: Float.self, capacity: max(1, count))
-        ptr.initialize(repeating: 0, count: max(1, count))
+        ptr = .allocateAligned(count, repeating: 0)
     }
     deinit { UnsafeMutableRawPointer(ptr).deallocate() }
 

@@ -3,7 +3,7 @@ import Foundation
 /// chat_rl's flags (nanochat's scripts/chat_rl.py names, in its order), plus ours: a step cap, resume and
 /// data paths. Defaults are CPU-sized where nanochat's would take hours on a laptop; nanochat's value is
 /// in each help text.
-public struct RLOptions {
+public struct RLOptions: ToolOptions {
     public var run = "dummy"
     public var deviceType = ""
     public var modelTag: String? = nil
@@ -34,13 +34,14 @@ public struct RLOptions {
     public var threads = 0
 
     public init() {}
-
+    public static let program = "chat_rl"
+    public static let summary = "RL on GSM8K from an SFT checkpoint (nanochat's simplified GRPO; MPI splits the rollouts under mpirun)."
     public static let fields: [OptionField<RLOptions>] = [
         .string("run", \.run, "wandb run name ('dummy' disables logging; wandb is not used here)"),
-        .string("device-type", \.deviceType, "accepted for nanochat compatibility; always CPU", choices: ["cpu", ""]),
+        .deviceType(\.deviceType),
         // Model loading
-        .optionalString("model-tag", \.modelTag, "SFT model tag to load from (default: the largest d<N>); also the output directory name"),
-        .optionalInt("model-step", \.modelStep, "SFT model step to load from (default: the last)", min: 0),
+        .modelTag(\.modelTag, "SFT model tag to load from (default: the largest d<N>); also the output directory name"),
+        .checkpointStep(\.modelStep, "SFT model step to load from (default: the last)", name: "model-step"),
         // Training horizon
         .int("num-epochs", \.numEpochs, "number of epochs over GSM8K", min: 1, max: 1000),
         // Batch sizes / sampling
@@ -67,13 +68,9 @@ public struct RLOptions {
              min: 0, also: [-1], words: ["last": Int.max]),
         .optionalString("train-data", \.trainData, "GSM8K train (jsonl or parquet; default $NANOCHAT_BASE_DIR/sft_data/gsm8k/train*)"),
         .optionalString("test-data", \.testData, "GSM8K test for pass@k (default $NANOCHAT_BASE_DIR/sft_data/gsm8k/test*)"),
-        .string("tokenizer-dir", \.tokenizerDir, "tokenizer directory"),
-        .string("checkpoints-dir", \.checkpointsDir, "SFT checkpoints (model-tag directories) to start from"),
+        .tokenizerDir(\.tokenizerDir),
+        .checkpointsDir(\.checkpointsDir, "SFT checkpoints (model-tag directories) to start from"),
         .string("output-dir", \.outputDir, "where the RL checkpoints go (<output-dir>/<model-tag>/)"),
-        .int("threads", \.threads, "compute threads per rank (0 = all cores / ranks on this host)", min: 0, max: 4096),
+        .threads(\.threads),
     ]
-
-    public static func declare(_ f: Flags) { OptionTable.declare(fields, defaults: RLOptions(), in: f) }
-    public static func from(_ f: Flags) throws -> RLOptions { try OptionTable.read(fields, from: f, into: RLOptions()) }
-    public var userConfigJSON: JSONValue { OptionTable.userConfig(Self.fields, self) }
 }

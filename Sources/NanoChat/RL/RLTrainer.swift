@@ -35,8 +35,7 @@ public final class RLTrainer {
     public init(options o: RLOptions, dist: Distributed) throws {
         opt = o
         self.dist = dist
-        Threads.configure(o.threads > 0 ? o.threads : max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, dist.localSize)))
-        tokenizer = try Tokenizer.load(directory: o.tokenizerDir)
+        Threads.configure(flag: o.threads, ranksOnHost: dist.localSize)
         guard o.numSamples % o.deviceBatchSize == 0 || o.numSamples < o.deviceBatchSize else {
             throw NanoChatError("chat_rl: --num-samples=\(o.numSamples) must be a multiple of --device-batch-size=\(o.deviceBatchSize) (or smaller)")
         }
@@ -64,20 +63,21 @@ public final class RLTrainer {
         let testPath = o.testData ?? defaults.val.first(where: { $0.task == "gsm8k" })?.path
         test = try testPath.map { try GSM8K(path: $0) }
 
-        // the SFT model (or this run's own checkpoint when resuming)
+        // the SFT model (or this run's own checkpoint when resuming) through the one model loader: tokenizer,
+        // fingerprint and vocab against the checkpoint, and the RAM to train on a pass of rollouts
         let tag = try o.modelTag ?? CheckpointManager.resolveTag(o.checkpointsDir)
         outputDir = Paths.join(o.outputDir, tag)
-        let loaded: (model: GPT, meta: JSONValue, dir: String, step: Int)
         var resumeStep = -1
         if o.resumeFromStep >= 0 {
             resumeStep = o.resumeFromStep == Int.max ? try CheckpointManager.lastStep(outputDir) : o.resumeFromStep
-            loaded = try CheckpointManager.loadModel(checkpointsDir: o.outputDir, modelTag: tag, step: resumeStep)
-        } else {
-            loaded = try CheckpointManager.loadModel(checkpointsDir: o.checkpointsDir, modelTag: tag, step: o.modelStep)
         }
+        let loaded = try ModelLoader.load(checkpointsDir: resumeStep >= 0 ? o.outputDir : o.checkpointsDir, modelTag: tag,
+                                          step: resumeStep >= 0 ? resumeStep : o.modelStep, tokenizerDir: o.tokenizerDir,
+                                          sequences: min(o.deviceBatchSize, o.numSamples), training: true, ranksOnHost: dist.localSize,
+                                          what: "chat_rl --device-batch-size=\(o.deviceBatchSize)")
+        tokenizer = loaded.tokenizer
         model = loaded.model
         source = (loaded.dir, loaded.step)
-        try tokenizer.checkMatches(meta: loaded.meta, metaFile: CheckpointManager.metaPath(loaded.dir, loaded.step), tokenizerPath: o.tokenizerDir)
         engine = Engine(model: model, tokenizer: tokenizer)
 
         optimizer = MuonAdamW(layout: model.layout, config: model.config, unembeddingLr: o.unembeddingLr, embeddingLr: o.embeddingLr,

@@ -4,7 +4,7 @@ import Foundation
 /// inherited from the base checkpoint's meta (sizes) or user_config (learning rates). CPU-sized defaults, as
 /// base_train's: `--eval-tokens` 524288 (nanochat's 40·524288 would take hours per eval on a CPU) and
 /// `--chatcore-max-cat` 100 (nanochat's -1 scores all 17.6K ARC and MMLU problems at every ChatCORE).
-public struct SFTOptions: Sendable {
+public struct SFTOptions: ToolOptions, Sendable {
     public var run = "dummy"
     public var deviceType = "cpu"
     // Model loading
@@ -48,13 +48,14 @@ public struct SFTOptions: Sendable {
     public var overwrite = false
 
     public init() {}
-
+    public static let program = "chat_sft"
+    public static let summary = "Fine-tune a base checkpoint on a mixture of conversations (MPI data parallel under mpirun)."
     public static let fields: [OptionField<SFTOptions>] = [
         .string("run", \.run, "wandb run name ('dummy' disables logging; wandb is not used here)"),
         .deviceType(\.deviceType),
         // Model loading
         .modelTag(\.modelTag, "base model tag to load from (default: the largest d<N>); also the output directory name"),
-        .optionalInt("model-step", \.modelStep, "base model step to load from (default: the last)", min: 0),
+        .checkpointStep(\.modelStep, "base model step to load from (default: the last)", name: "model-step"),
         .bool("load-optimizer", \.loadOptimizer, "warm-start the optimizer from the base checkpoint (0=no, 1=yes)"),
         // Training horizon
         .int("num-iterations", \.numIterations, "number of optimization steps (-1 = one full epoch of the mixture)", min: 1, also: [-1]),
@@ -94,10 +95,6 @@ public struct SFTOptions: Sendable {
         .threads(\.threads),
         .bool("overwrite", \.overwrite, "start a new run in an output directory that holds another run: delete its checkpoints first"),
     ]
-
-    public static func declare(_ f: Flags) { OptionTable.declare(fields, defaults: SFTOptions(), in: f) }
-    public static func from(_ f: Flags) throws -> SFTOptions { try OptionTable.read(fields, from: f, into: SFTOptions()) }
-    public var userConfigJSON: JSONValue { OptionTable.userConfig(Self.fields, self) }
 }
 
 extension OptionField {

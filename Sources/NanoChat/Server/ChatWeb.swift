@@ -2,9 +2,7 @@ import Foundation
 
 /// chat_web's flags (nanochat's scripts/chat_web.py names and short options, plus the server's bounds).
 public struct ChatWebOptions: ToolOptions {
-    public var source = "sft"
-    public var modelTag: String? = nil
-    public var step: Int? = nil
+    public var checkpoint = CheckpointChoice(source: "sft")
     public var temperature = 0.8
     public var topK = 50
     public var maxTokens = 512
@@ -22,11 +20,7 @@ public struct ChatWebOptions: ToolOptions {
     public init() {}
     public static let program = "chat_web"
     public static let summary = "Serve a chat page and a streaming /chat/completions API for a model."
-    public static let fields: [OptionField<ChatWebOptions>] = [
-        .string("source", \.source, "which checkpoints: sft (chatsft_checkpoints), rl (chatrl_checkpoints) or base (base_checkpoints)",
-                choices: ["sft", "rl", "base"], short: "i"),
-        .optionalString("model-tag", \.modelTag, "checkpoint directory (default: the largest d<N>)", short: "g", unset: ""),
-        .optionalInt("step", \.step, "checkpoint step (default: the last)", min: 0, short: "s"),
+    public static let fields: [OptionField<ChatWebOptions>] = OptionField.checkpoint(\ChatWebOptions.checkpoint) + [
         .double("temperature", \.temperature, "default sampling temperature of a request", min: 0, max: 2, short: "t"),
         .int("top-k", \.topK, "default top-k of a request (0 = all)", min: 0, max: 200, short: "k"),
         .int("max-tokens", \.maxTokens, "default most tokens per reply", min: 1, max: 4096, short: "m"),
@@ -37,8 +31,7 @@ public struct ChatWebOptions: ToolOptions {
         .int("max-connections", \.maxConnections, "open client connections (idle ones included); beyond that 503", min: 1, max: 60_000),
         .double("read-timeout", \.readTimeout, "seconds a client has to send its whole request", min: 0.1, max: 600),
         .tokenizerDir(\.tokenizerDir),
-        .string("dtype", \.dtype, "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32)",
-                choices: ["float32", "bfloat16"], short: "d"),
+        .dtype(\.dtype),
         .threads(\.threads),
         .deviceType(\.deviceType, choices: nil),
     ]
@@ -64,10 +57,9 @@ public struct ChatWebOptions: ToolOptions {
 /// until the process ends.
 public enum ChatWeb {
     public static func run(_ options: ChatWebOptions) throws {
-        let loaded = try ModelLoader.load(source: options.source, modelTag: options.modelTag, step: options.step,
-                                          tokenizerDir: options.tokenizerDir, what: "chat_web")
+        let loaded = try ModelLoader.load(options.checkpoint, tokenizerDir: options.tokenizerDir, what: "chat_web")
         if options.dtype == "bfloat16" { loaded.model.storeMatricesBF16() }
-        let server = options.serverOptions(modelID: "\(options.source)/\((loaded.dir as NSString).lastPathComponent)/\(loaded.step)")
+        let server = options.serverOptions(modelID: "\(options.checkpoint.source)/\((loaded.dir as NSString).lastPathComponent)/\(loaded.step)")
         let chat = try ChatServer(model: loaded.model, tokenizer: loaded.tokenizer, options: server)
         try chat.bind()
         print("Loaded \(loaded.dir) (step \(loaded.step)); serving on http://\(server.host):\(server.port)/ , batching up to \(server.batchRows) rows (model \(server.modelID))")

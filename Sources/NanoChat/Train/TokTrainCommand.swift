@@ -1,7 +1,5 @@
 import Foundation
 
-/// `tok_train` (nanochat's scripts/tok_train.py, plus `--eval` = scripts/tok_eval.py). Lives in the library
-/// so tests can run it with arguments.
 /// tok_train's flags (nanochat's scripts/tok_train.py names, plus the input files, threads, --eval, --overwrite).
 public struct TokTrainOptions: ToolOptions {
     public var maxChars = 2_000_000_000
@@ -33,15 +31,12 @@ public struct TokTrainOptions: ToolOptions {
 /// `tok_train` (nanochat's scripts/tok_train.py, plus `--eval` = scripts/tok_eval.py). Lives in the library
 /// so tests can run it with arguments.
 public enum TokTrainCommand {
-    /// The executable: `--eval` without `--input` is tok_eval on the tokenizer in --output-dir (its own flags,
-    /// e.g. --offline, pass through); otherwise tok_train's own run (with --input, --eval keeps its table).
-    public static func main(_ args: [String]) throws {
+    /// The executable's one branch: `--eval` without `--input` is tok_eval on the tokenizer in --output-dir (these
+    /// arguments as tok_eval's: its own flags, e.g. --offline, pass through); nil = tok_train's own run (with
+    /// --input, --eval keeps its table).
+    public static func tokEvalArguments(_ args: [String]) -> [String]? {
         let eval = args.contains { $0 == "--eval" || $0 == "--eval=true" || $0 == "--eval=1" }
-        if eval && !args.contains(where: { $0.hasPrefix("--input") }) {
-            try TokEvalCommand.run(TokEvalCommand.aliasArguments(fromTokTrain: args))
-        } else {
-            try run(args)
-        }
+        return eval && !args.contains(where: { $0.hasPrefix("--input") }) ? TokEvalCommand.aliasArguments(fromTokTrain: args) : nil
     }
 
     public static func run(_ args: [String]) throws {

@@ -3,8 +3,9 @@ import Foundation
 /// base_train's flags (scripts/base_train.py: argparse, HEAD names) resolved into values. Defaults follow nanochat,
 /// except the sizes that set how much work a step and an eval do: those take nanochat's CPU script values
 /// (runs/runcpu.sh: seq 512, total batch 16384, eval every 100 on 524288 tokens, no CORE, samples every 100),
-/// because nanochat's 8×H100 defaults would take hours per step on a CPU.
-public struct TrainOptions: Sendable {
+/// because nanochat's 8×H100 defaults would take hours per step on a CPU. The one flag table drives parsing,
+/// `--help` and the saved config (`userConfigJSON`, the meta's user_config under nanochat's argparse names).
+public struct TrainOptions: ToolOptions, Sendable {
     public var run = "dummy"
     public var deviceType = "cpu"
     public var depth = 20, aspectRatio = 64, headDim = 128, maxSeqLen = 512
@@ -36,6 +37,8 @@ public struct TrainOptions: Sendable {
     public var earlyStoppingMinDelta = 0.0
 
     public init() {}
+    public static let program = "base_train"
+    public static let summary = "Pretrain a nanochat GPT on CPU (MPI data parallel under mpirun)."
 
     /// Every flag, once: nanochat's names and order, then ours. Ranges keep absurd values out before any
     /// allocation (the model size itself is checked against RAM by `ModelSize`).
@@ -102,15 +105,4 @@ public struct TrainOptions: Sendable {
                             what: "base_train \(flags) --device-batch-size=\(deviceBatchSize)")
         return config
     }
-
-    /// Declares every flag with its default, range and help.
-    public static func declare(_ f: Flags) { OptionTable.declare(fields, defaults: TrainOptions(), in: f) }
-
-    public static func from(_ f: Flags) throws -> TrainOptions {
-        try OptionTable.read(fields, from: f, into: TrainOptions())
-    }
-
-    /// user_config for the meta file: every option under nanochat's argparse name (nanochat/checkpoint_manager.py),
-    /// typed.
-    public var userConfigJSON: JSONValue { OptionTable.userConfig(Self.fields, self) }
 }
