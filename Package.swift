@@ -27,7 +27,7 @@ let optimization = env["NANOCHAT_UNCHECKED"] == "1" ? "-Ounchecked" : "-O"
 let moduleMode = env["NANOCHAT_INCREMENTAL"] == "1" ? ["-no-whole-module-optimization"] : ["-wmo"]
 
 // BLAS: OpenBLAS on Linux; on macOS Math/BLAS.swift imports Accelerate instead (no OpenBLAS needed).
-var libDeps: [Target.Dependency] = [.target(name: "CBLAS", condition: .when(platforms: [.linux])), "CZstd"]
+var libDeps: [Target.Dependency] = [.target(name: "CBLAS", condition: .when(platforms: [.linux])), "CZstd", "CKernels"]
 var libDefines: [SwiftSetting] = []
 if useMPI { libDeps.append("CMPI"); libDefines.append(.define("NANOCHAT_MPI")) }
 
@@ -37,6 +37,9 @@ var targets: [Target] = [
                    providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
     .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
                    providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+    // MARK: - C kernels: loops Swift's SIMD types compile poorly (AVX-512 picked at run time, no FMA contraction)
+    .target(name: "CKernels", path: "Sources/CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"] + cpuFlags.filter { $0 != "-Xcc" }, .when(configuration: .release))]),
 
     // MARK: - The library
     .target(name: "NanoChat", dependencies: libDeps, path: "Sources/NanoChat",

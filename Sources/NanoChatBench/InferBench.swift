@@ -53,15 +53,32 @@ public enum InferBench {
 
     /// One generation as nanochat's bench_generate: the first column is the TTFT (batch-1 prefill, cache
     /// replicated over the rows, first token), every later column one decode step of all rows.
-    static func generate(_ engine: Engine, _ prompt: [Int32], rows: Int, tokens: Int, temperature: Double) throws -> Timed {
+    static func generate(_ engine: Engine, _ prompt: [Int32], rows: Int, tokens: Int, temperature: Double,
+                         timers: PhaseTimers? = nil) throws -> Timed {
         var t0 = now(), ttft = 0.0, steps: [Double] = []
+        DecodeProfile.timers = timers
+        defer { DecodeProfile.timers = nil }
         try engine.generate(tokens: prompt, numSamples: rows, maxTokens: tokens, temperature: temperature) { _, _ in
             let t = now()
             if ttft == 0 { ttft = t - t0 } else { steps.append(t - t0) }
+            timers?.endStep()   // one filed step per column: the prefill first, then one per decode step
             t0 = t
             return true
         }
         return Timed(ttft: ttft, steps: steps)
+    }
+
+    /// The decode steps' mean ms per part (the prefill's step dropped), the rest being sampling and the Engine.
+    static func profileLine(_ timers: PhaseTimers, _ r: Timed) -> String {
+        let decode = timers.steps.dropFirst().prefix(r.steps.count)
+        guard !decode.isEmpty else { return "" }
+        let n = Double(decode.count)
+        func ms(_ p: PhaseTimers.Phase) -> Double { 1e3 * decode.reduce(0) { $0 + $1.phases[p.rawValue] } / n }
+        let parts: [(String, Double)] = [("linear", ms(.fwdLinear)), ("attention", ms(.fwdAttention)),
+                                         ("elementwise", ms(.fwdElementwise)), ("head", ms(.fwdHead))]
+        let wall = 1e3 * r.steps.reduce(0, +) / Double(r.steps.count)
+        let rest = wall - parts.reduce(0) { $0 + $1.1 }
+        return "        ms/step: " + (parts + [("rest", rest)]).map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: " | ")
     }
 
     public static func run(_ o: InferBenchOptions) throws {
@@ -114,7 +131,8 @@ public enum InferBench {
         var sweep: [JSONValue] = []
         for rows in batches {
             _ = try generate(engine, prompt, rows: rows, tokens: 8, temperature: o.temperature)   // warm-up
-            let r = try generate(engine, prompt, rows: rows, tokens: o.decodeTokens, temperature: o.temperature)
+            let timers = o.profile ? PhaseTimers() : nil
+            let r = try generate(engine, prompt, rows: rows, tokens: o.decodeTokens, temperature: o.temperature, timers: timers)
             guard !r.steps.isEmpty else { print("\(String(rows).leftPad(6))  every row stopped at once; skipped"); continue }
             let tpot = r.steps.sorted()[r.steps.count / 2]   // median step
             let tokPerSec = Double(rows * r.steps.count) / r.steps.reduce(0, +)
@@ -123,6 +141,7 @@ public enum InferBench {
             print("\(String(rows).leftPad(6)) \(String(format: "%.1f", r.ttft * 1e3).leftPad(9)) \(String(format: "%.2f", tpot * 1e3).leftPad(9)) "
                   + "\(String(format: "%.1f", tokPerSec).leftPad(10)) \(String(format: "%.1f", bytes / 1e6).leftPad(9)) "
                   + "\(String(format: "%.1f", bytes / tpot / 1e9).leftPad(7)) \(String(format: "%.1f", mbu).leftPad(7)) \(String(r.steps.count).leftPad(6))")
+            if let timers { print(profileLine(timers, r)) }
             sweep.append(.object([("batch_size", .int(rows)), ("ttft_sec", .double(r.ttft)), ("tpot_sec", .double(tpot)),
                                   ("tok_per_sec", .double(tokPerSec)), ("bytes_per_step", .int(Int(bytes))),
                                   ("mbu_percent", .double(mbu)), ("decode_steps", .int(r.steps.count))]))

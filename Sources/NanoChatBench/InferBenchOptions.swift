@@ -11,6 +11,7 @@ public struct InferBenchOptions: ToolOptions {
     public var depth = 0
     public var threads = 0
     public var tokenizerDir: String? = nil
+    public var profile = false
     public var deviceType = ""
 
     public init() {}
@@ -28,6 +29,7 @@ public struct InferBenchOptions: ToolOptions {
         .int("depth", \.depth, "random weights of nanochat's --depth shape instead of a checkpoint (0 = load one)", min: 0, max: 64),
         .threads(\.threads),
         .optionalString("tokenizer-dir", \.tokenizerDir, "default $NANOCHAT_BASE_DIR/tokenizer"),
+        .bool("profile", \.profile, "print each batch size's decode step split by part (linear, attention, elementwise, head, rest)"),
         .deviceType(\.deviceType, choices: nil),
     ]
 

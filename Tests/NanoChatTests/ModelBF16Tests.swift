@@ -91,4 +91,24 @@ final class ModelBF16Tests: XCTestCase {
         }
         print("bf16 vs fp32 decode, engine_greedy fixture: max |logit difference| \(worst)")
     }
+
+    /// base_eval/chat_eval -d bfloat16: bits per byte through the eval path (LossEval, the training forward on
+    /// the rounded weights) within 1e-3 of fp32, on the tiny fixture model and fixed random tokens.
+    func testBF16BitsPerByteCloseToFP32() throws {
+        let fp32 = try EngineTests.tinyModel(), bf16 = try EngineTests.tinyModel()
+        bf16.storeMatricesBF16()
+        let V = fp32.config.vocabSize, B = 2, T = min(64, fp32.config.sequenceLen)
+        var rng = RNG(seed: 5)
+        let tokens = (0..<(B * T + 1)).map { _ in Int32(rng.next() % UInt64(V)) }
+        let bytes = (0..<V).map { Int32(1 + $0 % 7) }
+        func bpb(_ m: GPT) throws -> Double {
+            try LossEval.bitsPerByte(model: m, tokenBytes: bytes, steps: 1, B: B, T: T, dist: .single) {
+                (Array(tokens[0..<(B * T)]), Array(tokens[1...(B * T)]))
+            }
+        }
+        let a = try bpb(fp32), b = try bpb(bf16)
+        print("bits per byte: fp32 \(a), bf16 \(b)")
+        XCTAssertEqual(a, b, accuracy: 1e-3)
+        XCTAssertNotEqual(a, b, "the bf16 model should not be the fp32 one")
+    }
 }

@@ -28,7 +28,7 @@ public struct ChatEvalCommandOptions: ToolOptions {
         .optionalString("checkpoints-dir", \.checkpointsDir, "default $NANOCHAT_BASE_DIR/chatsft_checkpoints or base_checkpoints by --source", unset: ""),
         .tokenizerDir(\.tokenizerDir),
         .threads(\.threads),
-        .dtype(\.dtype, "accepted for nanochat compatibility; always float32"),
+        .dtype(\.dtype),
         .deviceType(\.deviceType, choices: ["", "cpu"]),
     ]
 }
@@ -61,7 +61,8 @@ public enum ChatEvalCommand {
         let loaded = try ModelLoader.load(checkpointsDir: checkpoints, modelTag: options.checkpoint.modelTag, step: options.checkpoint.step,
                                           tokenizerDir: options.tokenizerDir, sequences: o.batchSize, ranksOnHost: dist.localSize,
                                           what: "chat_eval --batch-size=\(o.batchSize)")
-        print0("Evaluating \(source) model (step \(loaded.step)) from \(loaded.dir) | tasks: \(o.tasks.map(\.name).joined(separator: "|")) | data: \(o.dataDir)")
+        if options.dtype == "bfloat16" { loaded.model.storeMatricesBF16() }
+        print0("Evaluating \(source) model (step \(loaded.step), \(loaded.model.weightDType)) from \(loaded.dir) | tasks: \(o.tasks.map(\.name).joined(separator: "|")) | data: \(o.dataDir)")
         let results = try ChatEvalRunner.run(model: loaded.model, tokenizer: loaded.tokenizer, options: o, dist: dist)
         print0("")
         print0(ChatEvalReport.table(results))

@@ -15,6 +15,12 @@ struct CachedSegment {
     let count: Int
 }
 
+/// Set by a profiler (infer_bench --profile): every cached forward charges its parts to these timers
+/// (one clock read per part and layer). Nil, the default, times nothing. One decoder at a time.
+public enum DecodeProfile {
+    nonisolated(unsafe) public static var timers: PhaseTimers?
+}
+
 extension GPT {
     /// Runs `tokens` ([B, T] row-major) through the model after the cached positions of the cache rows
     /// `slots` (B of them, distinct; nil = every row 0..<cache.rows) and advances each by T. Writes the
@@ -56,6 +62,8 @@ extension GPT {
         guard rowsOut.count <= N else { throw NanoChatError("GPT.forwardCached: \(rowsOut.count) logit rows requested, at most \(N)") }
         for n in rowsOut where n < 0 || n >= N { throw NanoChatError("GPT.forwardCached: logit row \(n) outside 0..<\(N)") }
         let a = buffers, P = params.ptr, P16 = weights16.map { UnsafePointer($0.ptr) }
+        let tm = DecodeProfile.timers
+        tm?.start()
         var decodeRows: [Int] = []   // the one-token segments' token indices
         for (i, s) in segments.enumerated() {
             let start = s.cache.lengths[s.row]
@@ -84,7 +92,8 @@ extension GPT {
                 let w = lp[l]
                 residualMixForward(a.x, a.x, a.x0, P[oResid + l], P[oX0 + l], N * C)
                 // attention
-                attentionInputs(layer: l, inputs, a.x, a.idx, B: 1, T: N, positions: a.positions, cosT, sinT, bf16: P16)
+                tm?.lap(.fwdElementwise)
+                attentionInputs(layer: l, inputs, a.x, a.idx, B: 1, T: N, positions: a.positions, cosT, sinT, timers: tm, bf16: P16)
                 keys.removeAll(keepingCapacity: true); values.removeAll(keepingCapacity: true)
                 for (i, s) in segments.enumerated() {   // append this layer's new keys/values to the caches
                     let n0 = offsets[i], base = s.cache.offset(layer: l, row: s.row)
@@ -104,13 +113,19 @@ extension GPT {
                     decodeAttention(a.y, a.q, keys: keys, values: values, rows: decodeRows, positions: a.positions,
                                     H, Hkv, D, left: windows[l])
                 }
+                tm?.lap(.fwdAttention)
                 linearForward(a.y, [LinearWeight(offset: w.proj, out: a.tmp, OUT: C)], N, H * D, params: P, bf16: P16)
+                tm?.lap(.fwdLinear)
                 addScaled(a.x, a.x, 1, a.tmp, N * C)
                 // MLP
                 rmsnormForward(a.xn, a.rstd, a.x, N, C)
+                tm?.lap(.fwdElementwise)
                 linearForward(a.xn, [LinearWeight(offset: w.fc, out: a.h, OUT: 4 * C)], N, C, params: P, bf16: P16)
+                tm?.lap(.fwdLinear)
                 relu2Forward(a.h, a.h, N * 4 * C)
+                tm?.lap(.fwdElementwise)
                 linearForward(a.h, [LinearWeight(offset: w.mproj, out: a.tmp, OUT: C)], N, 4 * C, params: P, bf16: P16)
+                tm?.lap(.fwdLinear)
                 addScaled(a.x, a.x, 1, a.tmp, N * C)
                 if l == L / 2 { a.backout.update(from: a.x, count: N * C) }
             }
@@ -122,6 +137,8 @@ extension GPT {
         let M = rowsOut.count
         guard M > 0 else { return }
         rmsnormForward(a.xn, a.rstd, a.tmp, M, C)
+        tm?.lap(.fwdElementwise)
+        defer { tm?.lap(.fwdHead) }
         if M <= smallGEMMMaxRows, let P16 {
             decodeHead(out, a.xn, P16 + oLm, M, C, V)
         } else if M <= smallGEMMMaxRows {

@@ -19,6 +19,7 @@ public struct BaseEvalOptions: ToolOptions {
     public var bundleDir: String? = nil
     public var dataDir = Paths.baseDataDir
     public var threads = 0
+    public var dtype = "float32"
     public var deviceType = ""
 
     public init() {}
@@ -40,6 +41,7 @@ public struct BaseEvalOptions: ToolOptions {
         .optionalString("bundle-dir", \.bundleDir, "CORE task bundle: nanochat's eval_bundle or ../shared/data/core (default $NANOCHAT_BASE_DIR/eval_bundle, else the subset in data/core)", unset: ""),
         .string("data-dir", \.dataDir, "pretraining shards for bits per byte"),
         .threads(\.threads),
+        .dtype(\.dtype, "weight storage: float32, or bfloat16 (matrices and lm_head rounded to bf16, math in fp32; every mode uses the rounded weights)"),
         .deviceType(\.deviceType, choices: ["", "cpu"]),
     ]
 }
@@ -66,6 +68,7 @@ public enum BaseEvalCommand {
                                           sequences: o.deviceBatchSize, ranksOnHost: dist.localSize,
                                           what: "base_eval --device-batch-size=\(o.deviceBatchSize)")
         let model = loaded.model, tokenizer = loaded.tokenizer
+        if options.dtype == "bfloat16" { model.storeMatricesBF16() }   // bpb and CORE run the training forward on the rounded values
         if o.modes.contains("core") && options.bundleDir == nil && !Paths.exists(Paths.join(o.bundleDir, "core.yaml")) {
             // nanochat's base_eval fetches eval_bundle.zip when eval_bundle/ is missing (rank 0; the others wait)
             if dist.isMaster, let why = EvalBundleDownload.fetch(into: o.bundleDir) { print0("eval_bundle.zip not available: \(why)") }
@@ -86,7 +89,7 @@ public enum BaseEvalCommand {
             print0("No pretraining data at \(dataDir): skipping bits per byte; pass --data-dir=DIR to run it")
             o.modes.remove("bpb")
         }
-        print0("Evaluating model: base_model (step \(loaded.step)) from \(loaded.dir) | Modes: \(o.modes.sorted().joined(separator: ","))\(o.textFile.map { " | text: \($0)" } ?? "")")
+        print0("Evaluating model: base_model (step \(loaded.step), \(model.weightDType)) from \(loaded.dir) | Modes: \(o.modes.sorted().joined(separator: ","))\(o.textFile.map { " | text: \($0)" } ?? "")")
         _ = try BaseEval.run(model: model, tokenizer: tokenizer, step: loaded.step, options: o, dist: dist) { split, B, T in
             let source = try DocumentSource(path: dataDir)
             let loader = try DataLoader(tokenizer: tokenizer, source: source, B: B, T: T, split: split,

@@ -79,45 +79,67 @@ private func streamSegments<W: DecodeWeight>(_ x: UnsafePointer<Float>, _ segmen
     }
 }
 
-/// out[m, o] = x[m, :] · W[o, :] for o in rows, m < M (in tiles of 4 rows, the weight pair hot in L1).
+/// out[m, o] = x[m, :] · W[o, :] for o in rows, m < M: groups of `gemvGroupRows` weight rows, each group
+/// against tiles of 4 x rows (the x tile stays in L1 over the group's pairs, the group in L1/L2 over the
+/// tiles; one pair per tile re-read x from L2 at M = 32). The first tile of a group prefetches the next
+/// group: while the later tiles compute from cache no demand miss keeps the hardware prefetcher going,
+/// and at batch 8 that left half of each step's time without a weight read in flight.
 @inline(__always)
 private func gemvRows<E: DecodeWeight>(_ x: UnsafePointer<Float>, _ W: UnsafePointer<E>, _ out: UnsafeMutablePointer<Float>,
                       _ ldOut: Int, M: Int, K: Int, rows: Range<Int>) {
-    var o = rows.lowerBound
-    while o + 2 <= rows.upperBound {
+    var g = rows.lowerBound
+    let pairsEnd = rows.lowerBound + (rows.count & ~1)
+    while g < pairsEnd {
+        let gEnd = min(pairsEnd, g + gemvGroupRows)
         var m0 = 0
         while m0 < M {
             let mt = min(4, M - m0)
-            dot2x4(x + m0 * K, W + o * K, K, mt, out + m0 * ldOut + o, ldOut)
+            var o = g
+            while o < gEnd {
+                dot2x4(x + m0 * K, W + o * K, K, mt, out + m0 * ldOut + o, ldOut, prefetch: m0 == 0 ? gemvGroupRows : 0)
+                o += 2
+            }
             m0 += mt
         }
-        o += 2
+        g = gEnd
     }
-    if o < rows.upperBound {
+    if pairsEnd < rows.upperBound {
+        let o = pairsEnd
         for m in 0..<M { out[m * ldOut + o] = dotRow(x + m * K, W + o * K, K) }
     }
 }
 
+/// Weight rows per group in `gemvRows` (even).
+private let gemvGroupRows = 8
+
 /// Two weight rows (w, w + K) against mt ≤ 4 x rows: 8 accumulators, each weight load used mt times.
+/// With `prefetch` = d > 0, one cache line of rows d and d + 1 further on per line of these. Prefetches
+/// never fault, so reading past the matrix's end is harmless.
 @inline(__always)
 private func dot2x4<E: DecodeWeight>(_ x: UnsafePointer<Float>, _ w: UnsafePointer<E>, _ K: Int, _ mt: Int,
-                    _ out: UnsafeMutablePointer<Float>, _ ldOut: Int) {
-    let w1 = w + K
+                    _ out: UnsafeMutablePointer<Float>, _ ldOut: Int, prefetch: Int) {
+    let w1 = w + K, line = 64 / MemoryLayout<E>.stride   // weights per cache line
     var a0 = F8(), a1 = F8(), a2 = F8(), a3 = F8(), b0 = F8(), b1 = F8(), b2 = F8(), b3 = F8()
     var i = 0
+    @inline(__always) func ahead() {
+        if prefetch > 0 && i % line == 0 { BLAS.prefetch(w + prefetch * K + i); BLAS.prefetch(w + (prefetch + 1) * K + i) }
+    }
     switch mt {
     case 1:
         while i + 8 <= K {
+            ahead()
             let x0 = load8(x + i)
             a0 += x0 * E.widen8(w + i); b0 += x0 * E.widen8(w1 + i); i += 8
         }
     case 2:
         while i + 8 <= K {
+            ahead()
             let u = E.widen8(w + i), v = E.widen8(w1 + i), x0 = load8(x + i), x1 = load8(x + K + i)
             a0 += x0 * u; b0 += x0 * v; a1 += x1 * u; b1 += x1 * v; i += 8
         }
     default:
         while i + 8 <= K {
+            ahead()
             let u = E.widen8(w + i), v = E.widen8(w1 + i)
             let x0 = load8(x + i), x1 = load8(x + K + i), x2 = load8(x + 2 * K + i)
             a0 += x0 * u; b0 += x0 * v; a1 += x1 * u; b1 += x1 * v; a2 += x2 * u; b2 += x2 * v

@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 
 // SIMD8 helpers for the non-BLAS loops (norms, elementwise, softmax). With -march=x86-64-v3 each
 // SIMD8<Float> is one AVX2 register. All loads/stores are unaligned-safe.
@@ -52,6 +53,9 @@ func parallelDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int)
         return total
     }
 }
+
+/// Lane-wise square root, one vsqrtps (`F8.squareRoot()` is eight scalar square roots with libm calls).
+@inline(__always) func vsqrt(_ x: F8) -> F8 { nc_sqrt8(x) }
 
 /// Lane-wise min/max through compare + blend (the generic pointwiseMin/Max do not inline).
 @inline(__always) func vmin(_ a: F8, _ b: F8) -> F8 { a.replacing(with: b, where: b .< a) }

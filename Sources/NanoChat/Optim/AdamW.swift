@@ -37,7 +37,7 @@ enum AdamW {
             let pi = V.load(p + i) * decay                   // decoupled decay before the moments
             let mi = lerp(V.load(m + i), gi, s.w1)
             let vi = lerp(V.load(v + i), gi * gi, s.w2)
-            let denom = (vi / bias2).squareRoot() + eps      // eps after the bias-corrected sqrt
+            let denom = vsqrt(vi / bias2) + eps              // eps after the bias-corrected sqrt
             mi.store(m + i)
             vi.store(v + i)
             pi.addingProduct(step, mi / denom).store(p + i)

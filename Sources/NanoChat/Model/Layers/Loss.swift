@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 
 // lm_head + softcap + cross-entropy, fused and run in row chunks so the [B·T, V] logits never exist
 // at once (nanochat/gpt.py: GPT.forward). In training mode the same pass also produces ∂loss/∂x and ∂loss/∂W_lm_head
@@ -59,17 +60,12 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePoi
 @inline(__always) private func headRow(_ row: UnsafeMutablePointer<Float>, _ V: Int, _ n: Int,
                                        _ targets: UnsafePointer<Int32>?, _ out: HeadOutputs,
                                        _ e: UnsafeMutablePointer<Float>) {
-    let cap = F8(repeating: softcap), invCap = F8(repeating: 1 / softcap)
     let train = out.dx != nil
-    var s8 = F8(), j = 0
-    while j + 8 <= V {
-        let z = cap * vtanh(load8(row + j) * invCap)
-        store8(row + j, z)
-        let ez = vexp(z - cap)
-        if train { store8(e + j, ez) }
-        s8 += ez; j += 8
-    }
-    var sum = s8.sum()
+    // the 8-lane blocks in C (CKernels/head.c: AVX-512 when present), the same lane math as vtanh and vexp
+    let n8 = V / 8 * 8
+    var s8 = F8()
+    withUnsafeMutableBytes(of: &s8) { nc_head_softcap_exp(row, train ? e : nil, n8, $0.baseAddress!.assumingMemoryBound(to: Float.self)) }
+    var sum = s8.sum(), j = n8
     while j < V {
         var t = F8(); t[0] = row[j] / softcap
         let z = softcap * vtanh(t)[0]
@@ -90,13 +86,10 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePoi
     guard train else { return }
     if tgt < 0 { row.update(repeating: 0, count: V); return }
     // dlogit = (softmax − onehot)·(1 − tanh²)·scale
-    let scale = out.scale * (out.rowWeights?[n] ?? 1), inv = F8(repeating: 1 / sum), sc8 = F8(repeating: scale), one = F8(repeating: 1)
+    let scale = out.scale * (out.rowWeights?[n] ?? 1)
     let zt = row[tgt]
-    j = 0
-    while j + 8 <= V {
-        let t = load8(row + j) * invCap
-        store8(row + j, load8(e + j) * inv * (one - t * t) * sc8); j += 8
-    }
+    nc_head_dlogits(row, e, n8, 1 / sum, scale)
+    j = n8
     while j < V {
         let t = row[j] / softcap
         row[j] = e[j] / sum * (1 - t * t) * scale; j += 1

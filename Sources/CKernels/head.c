@@ -1,0 +1,44 @@
+#include "CKernels.h"
+#include <string.h>
+
+// The lm-head's per-row passes (Model/Layers/Loss.swift: headRow), lane for lane the math of Math/Vector.swift's
+// vtanh and vexp: Eigen's rational tanh and Cephes' expf, no FMA. head_impl.h holds the kernels; it is
+// compiled once for AVX-512 and once for the default target.
+
+#pragma clang diagnostic ignored "-Wpsabi"   // the 16-lane helpers are always inlined: no vector crosses a call
+#pragma clang fp contract(off)   // no FMA: the same roundings as the Swift code on every target
+typedef float f16 __attribute__((ext_vector_type(16)));
+typedef int i16 __attribute__((ext_vector_type(16)));
+typedef unsigned u16 __attribute__((ext_vector_type(16)));   // vector casts between these are bit casts
+#define F16(x) ((f16)(x))
+
+#if defined(__x86_64__)
+#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+#define NC_NAME(f) f##_avx512
+#include "head_impl.h"
+#undef NC_NAME
+#pragma clang attribute pop
+static int has_avx512(void) {
+    static int cached = -1;
+    if (cached < 0) cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return cached;
+}
+#endif
+
+#define NC_NAME(f) f##_default
+#include "head_impl.h"
+#undef NC_NAME
+
+void nc_head_softcap_exp(float *row, float *e, long n8, float *sums8) {
+#if defined(__x86_64__)
+    if (has_avx512()) { softcap_exp_avx512(row, e, n8, sums8); return; }
+#endif
+    softcap_exp_default(row, e, n8, sums8);
+}
+
+void nc_head_dlogits(float *row, const float *e, long n8, float inv, float scale) {
+#if defined(__x86_64__)
+    if (has_avx512()) { dlogits_avx512(row, e, n8, inv, scale); return; }
+#endif
+    dlogits_default(row, e, n8, inv, scale);
+}

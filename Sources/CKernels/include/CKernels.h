@@ -1,0 +1,22 @@
+#pragma once
+// C kernels for the few loops Swift's SIMD types compile poorly: each is written once over 16-lane clang
+// vectors and built twice, for AVX-512 (one zmm per vector) and for the package's default target, picked
+// at run time. Lane for lane they do the same fp32 operations in the same order as the Swift code they
+// replace, with no FMA contraction (-ffp-contract=off), so results are bit-identical on every CPU.
+
+typedef float nc_float8 __attribute__((ext_vector_type(8)));
+
+/// Lane-wise IEEE square root in one instruction (vsqrtps). `SIMD8<Float>.squareRoot()` compiles to
+/// eight scalar sqrtss, each with a libm call for negative inputs (errno).
+static inline __attribute__((always_inline)) nc_float8 nc_sqrt8(nc_float8 x) {
+    return __builtin_elementwise_sqrt(x);
+}
+
+/// The lm-head's first pass over one row of logits (Model/Layers/Loss.swift: headRow), for j < n8 (a
+/// multiple of 8): row[j] = 15·tanh(row[j]/15) in place; e[j] = exp(row[j] − 15) when e is not NULL;
+/// sums8[k] += e[j] for j ≡ k (mod 8), in increasing j, as the Swift 8-lane loop adds them.
+void nc_head_softcap_exp(float *row, float *e, long n8, float *sums8);
+
+/// The second pass, for j < n8: row[j] = e[j]·inv·(1 − t²)·scale with t = row[j]/15 (dlogits before the
+/// target's −1).
+void nc_head_dlogits(float *row, const float *e, long n8, float inv, float scale);
