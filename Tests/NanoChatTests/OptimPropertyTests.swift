@@ -4,6 +4,15 @@ import XCTest
 
 /// Builds optimizers over arbitrary tensors (not a GPT layout) for the property and reference tests.
 enum OptimTestKit {
+    /// A start for the GPT-shaped save/load and re-sharding tests: the layout of `config`, parameters N(0, 0.1²)
+    /// drawn from `rng` (which the test then draws its gradients from), and a gradient buffer.
+    static func randomStart(_ config: GPTConfig, rng: inout RNG) -> (layout: ParameterLayout, params: FlatBuffer, grads: FlatBuffer) {
+        let layout = ParameterLayout(config: config)
+        let params = FlatBuffer(count: layout.totalCount), grads = FlatBuffer(count: layout.totalCount)
+        rng.fillNormal(params.ptr, layout.totalCount, std: 0.1)
+        return (layout, params, grads)
+    }
+
     /// Tensors laid out one after another (16-float aligned) in one flat buffer.
     static func layout(_ specs: [(String, [Int])]) -> (entries: [ParamEntry], total: Int) {
         var off = 0

@@ -71,12 +71,10 @@ final class OptimShardingTests: XCTestCase {
     /// A W=1 state re-sharded to 2 ranks and saved, then loaded on 1 and on 3 ranks (and those 3 files
     /// back on 1), is bit for bit the original; the re-loaded optimizer continues identically.
     func testReshardingAcrossWorldSizes() throws {
-        let layout = ParameterLayout(config: Self.config)
+        var rng = RNG(seed: 11)
+        let (layout, pa, g) = OptimTestKit.randomStart(Self.config, rng: &rng)
         let n = layout.totalCount
         let a = makeOpt()
-        let pa = FlatBuffer(count: n), g = FlatBuffer(count: n)
-        var rng = RNG(seed: 11)
-        rng.fillNormal(pa.ptr, n, std: 0.1)
         for _ in 0..<3 {
             a.setSchedule(lrMultiplier: 1, muonMomentum: 0.9, muonWeightDecay: 0.1)
             rng.fillNormal(g.ptr, n, std: 1)

@@ -12,12 +12,10 @@ final class OptimStateTests: XCTestCase {
     }
 
     func testSaveLoadContinuesBitIdentically() throws {
-        let layout = ParameterLayout(config: Self.config)
+        var rng = RNG(seed: 5)
+        let (layout, pa, g) = OptimTestKit.randomStart(Self.config, rng: &rng)
         let n = layout.totalCount
         let a = makeOpt()
-        let pa = FlatBuffer(count: n), g = FlatBuffer(count: n)
-        var rng = RNG(seed: 5)
-        rng.fillNormal(pa.ptr, n, std: 0.1)
         let sched = Schedule(numIterations: 10)
         for it in 0..<3 {
             a.setSchedule(lrMultiplier: sched.lrMultiplier(it), muonMomentum: sched.muonMomentum(it),
