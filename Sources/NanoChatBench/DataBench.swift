@@ -5,13 +5,8 @@ import NanoChat
 /// throughput at B=32, T=2048 (dev/data/bench.sh builds the shards).
 enum DataBench {
     static func run(_ args: [String]) throws {
-        let flags = Flags(program: "bench data", summary: "Parquet read speed and DataLoader throughput.")
-        flags.define("data-dir", Paths.baseDataDir, "directory of shards")
-        flags.define("tokenizer", "", "tokenizer.tiktoken file or tokenizer directory (default $NANOCHAT_BASE_DIR/tokenizer)")
-        flags.define("batches", int: 20, "loader batches of B=32, T=2048", min: 2, max: 1 << 30)
-        try flags.parse(args)
-        let dir = flags.string("data-dir"), tokenizer = flags.optionalString("tokenizer") ?? Paths.tokenizerDir
-        let batches = try flags.int("batches")
+        let options = try DataBenchOptions.parse(args)
+        let dir = options.dataDir, batches = options.batches
         let src = try DocumentSource(path: dir)
         var t0 = now(), bytes = 0, docs = 0
         for f in src.files where f.hasSuffix(".parquet") {
@@ -22,7 +17,7 @@ enum DataBench {
         let disk = src.files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
         print0(String(format: "parquet read: %d files, %@ docs, %.1f MB text (%.1f MB on disk) in %.2f s = %.1f MB/s of text",
                       src.files.count, commas(docs), Double(bytes) / 1e6, Double(disk) / 1e6, dt, Double(bytes) / 1e6 / dt))
-        let tok: Tokenizer = tokenizer.hasSuffix(".tiktoken") ? try Tokenizer.load(tiktokenFile: tokenizer) : try Tokenizer.load(directory: tokenizer)
+        let tok = try Tokenizer.load(path: options.tokenizer)
         let (B, T) = (32, 2048)
         t0 = now()
         let loader = try DataLoader(tokenizer: tok, source: src, B: B, T: T, split: "train")

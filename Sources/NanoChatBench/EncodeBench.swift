@@ -5,17 +5,12 @@ import NanoChat
 /// files, one thread (encodeOrdinary per document) then the batch encoder on all threads; best of 3 each.
 enum EncodeBench {
     static func run(_ args: [String]) throws {
-        let flags = Flags(program: "bench encode", summary: "Tokenizer encoding throughput.")
-        flags.define("tokenizer", "", "tokenizer directory (default $NANOCHAT_BASE_DIR/tokenizer)")
-        flags.define("input", "", "FILE[,FILE...] of documents (required)")
-        flags.define("threads", int: 0, "threads for the batch encoder (0 = all cores)", min: 0, max: 4096)
-        try flags.parse(args)
-        let threads = try flags.int("threads")
-        if threads > 0 { Threads.configure(threads) }
-        guard let input = flags.optionalString("input") else { throw NanoChatError("bench encode: --input is required") }
-        let tok = try Tokenizer.load(directory: flags.optionalString("tokenizer") ?? Paths.tokenizerDir)
+        let options = try EncodeBenchOptions.parse(args)
+        Threads.configure(flag: options.threads, ranksOnHost: 1)
+        guard !options.input.isEmpty else { throw NanoChatError("bench encode: --input is required") }
+        let tok = try Tokenizer.load(path: options.tokenizer)
         var docs: [String] = []
-        for f in input.split(separator: ",").map(String.init) { docs += try DocumentSource.readAll(f) }
+        for f in options.input.split(separator: ",").map(String.init) { docs += try DocumentSource.readAll(f) }
         let bytes = Double(docs.reduce(0) { $0 + $1.utf8.count })
         var tokens = 0, batchTokens = 0
         var best1 = Double.infinity, bestN = Double.infinity

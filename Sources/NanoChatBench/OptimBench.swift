@@ -6,14 +6,9 @@ import NanoChat
 /// median per schedule, and the AdamW / Muon split from the optimizer's timers.
 enum OptimBench {
     static func run(_ args: [String]) throws {
-        let flags = Flags(program: "bench optim", summary: "Optimizer step time: pooled jobs against group by group.")
-        flags.define("depth", int: 4, "model depth", min: 1, max: 64)
-        flags.define("rounds", int: 7, "rounds (each runs both schedules once)", min: 1, max: 10000)
-        flags.define("threads", int: 0, "threads (0 = all cores)", min: 0, max: 4096)
-        try flags.parse(args)
-        let threads = try flags.int("threads")
-        Threads.configure(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
-        let config = GPTConfig.fromDepth(try flags.int("depth"))
+        let options = try OptimBenchOptions.parse(args)
+        Threads.configure(flag: options.threads, ranksOnHost: 1)
+        let config = GPTConfig.fromDepth(options.depth)
         let layout = ParameterLayout(config: config)
         let params = FlatBuffer(count: layout.totalCount), grads = FlatBuffer(count: layout.totalCount)
         var rng = RNG(seed: 1)
@@ -34,7 +29,7 @@ enum OptimBench {
         for (optimizer, timers) in [(pooled, pooledTimers), (byGroup, groupTimers)] {   // warm-up
             timers.beginStep(); optimizer.step(params: params, grads: grads); timers.endStep()
         }
-        for _ in 0..<(try flags.int("rounds")) {
+        for _ in 0..<options.rounds {
             for (optimizer, timers) in [(pooled, pooledTimers), (byGroup, groupTimers)] {
                 timers.beginStep(); optimizer.step(params: params, grads: grads); timers.endStep()
             }

@@ -5,17 +5,13 @@ import NanoChat
 /// of large sgemm probes, so the denominator can be checked against what OpenBLAS reaches.
 enum PeakBench {
     static func run(_ args: [String]) throws {
-        let flags = Flags(program: "bench peak", summary: "The MFU denominator and the best sgemm rate, side by side.")
-        flags.define("threads", int: 0, "threads (0 = all cores)", min: 0, max: 4096)
-        flags.define("rounds", int: 5, "rounds of sgemm probes (best taken)", min: 1, max: 1000)
-        try flags.parse(args)
-        let threads = try flags.int("threads")
-        Threads.configure(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)
+        let options = try PeakBenchOptions.parse(args)
+        Threads.configure(flag: options.threads, ranksOnHost: 1)
         let peak = PeakFLOPS.estimate(cores: Threads.count)
         print0("CPU: \(Platform.cpuModel ?? "unknown")")
         print0("MFU denominator: \(peak.description)")
         print0(BLASKernel.description)
-        let best = bestSgemmGFLOPS(rounds: try flags.int("rounds"))
+        let best = bestSgemmGFLOPS(rounds: options.rounds)
         print0(String(format: "best sgemm probe: %.1f GFLOP/s at %d threads = %.1f%% of the denominator", best, Threads.count, 100 * best / peak.gflops))
     }
 

@@ -8,12 +8,9 @@ import NanoChat
 enum TrainBench {
     static func run(_ args: [String]) throws {
         let dist = Distributed.setup()
-        let flags = TrainOptions.flags(program: "bench train", summary: "Time base_train's steps and print where a step's time goes.")
-        flags.define("skip-steps", int: 3, "steps left out of the medians (warm-up: allocation, page faults)", min: 0, max: 1 << 20)
-        try flags.parse(args)
-        let skip = try flags.int("skip-steps")
-        let options = try TrainOptions.read(flags)
-        let trainer = try BaseTrainer(options: options, dist: dist)
+        let options = try TrainBenchOptions.parse(args)
+        let skip = options.skipSteps
+        let trainer = try BaseTrainer(options: options.train, dist: dist)
         try trainer.train()
         let step = trainer.loop.trainStep
         let kept = Array(step.timers.steps.dropFirst(skip))

@@ -27,6 +27,22 @@ final class ToolOptionsTests: XCTestCase {
         XCTAssertTrue(BaseEvalOptions.flags().usage.contains("--eval=core,bpb,sample"))
     }
 
+    /// A table nested in a larger one (`bench train` = base_train's table + its own flags): parses, defaults and
+    /// saves through the outer struct.
+    func testNestedTableParsesIntoTheInnerOptions() throws {
+        struct Outer: ToolOptions {
+            var train = TrainOptions()
+            var extra = 3
+            static let program = "outer", summary = "test"
+            static let fields: [OptionField<Outer>] = TrainOptions.fields.map { $0.nested(in: \Outer.train) } + [.int("extra", \.extra, "x", min: 0)]
+        }
+        let o = try Outer.parse(["--depth=6", "--extra=5"])
+        XCTAssertEqual(o.train.depth, 6); XCTAssertEqual(o.extra, 5)
+        XCTAssertEqual(try Outer.parse([]).train.depth, TrainOptions().depth)
+        XCTAssertEqual(o.userConfigJSON["depth"]?.int, 6)
+        assertOneLineError({ _ = try Outer.parse(["--depth=0"]) }, contains: ["outer: --depth=0 is out of range"])
+    }
+
     func testChatCLIAndWebDefaultsAndRanges() throws {
         let cli = try ChatCLIOptions.parse([])
         XCTAssertEqual(cli.checkpoint, CheckpointChoice(source: "sft")); XCTAssertNil(cli.prompt); XCTAssertEqual(cli.temperature, 0.6); XCTAssertEqual(cli.sampling.topK, 50)

@@ -84,6 +84,17 @@ public struct OptionField<Options> {
     }
 }
 
+extension OptionField {
+    /// This field for a struct that holds these options at `key` (`bench train`: base_train's table plus its own).
+    public func nested<Outer>(in key: WritableKeyPath<Outer, Options>) -> OptionField<Outer> {
+        let (declare, read, json) = (self.declare, self.read, self.json)
+        return OptionField<Outer>(name: name,
+                                  declare: { f, d in declare(f, d[keyPath: key]) },
+                                  read: { f, o in try read(f, &o[keyPath: key]) },
+                                  json: { o in json(o[keyPath: key]) })
+    }
+}
+
 /// Declaring, reading and saving a whole table.
 public enum OptionTable {
     /// Declares every field with the default taken from `defaults`.
