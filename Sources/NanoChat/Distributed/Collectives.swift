@@ -61,8 +61,8 @@ extension Distributed {
 
     /// Reduce-scatter (sum): `send` holds every rank's part back to back (`counts[r]` floats for rank r);
     /// this rank receives the sum over ranks of its own part in `recv` (`counts[rank]` floats, not
-    /// overlapping `send`). Above `maxCount` elements it falls back to a split all-reduce of `send`,
-    /// which then holds the sums (its contents are the caller's scratch either way).
+    /// overlapping `send`). `send` is scratch afterwards (it holds partial sums). Completes before returning
+    /// (`ringReduceScatterSum`); the other collectives already started progress meanwhile.
     public func startReduceScatterSum(send: UnsafeMutablePointer<Float>, recv: UnsafeMutablePointer<Float>,
                                       counts: [Int]) -> PendingCollective {
         precondition(counts.count == worldSize, "reduce-scatter: one count per rank")
@@ -72,21 +72,44 @@ extension Distributed {
             return PendingCollective()
         }
         #if NANOCHAT_MPI
-        if CountSplit.fitsOneCall(counts, limit: maxCount) {
-            let pending = PendingCollective()
-            var req: MPI_Request? = cmpi_request_null()
-            MPI_Ireduce_scatter(send, recv, pending.int32s(counts), cmpi_float(), cmpi_sum(), cmpi_comm_world(), &req)
-            pending.requests.append(req)
-            return pending
-        }
-        let pending = startAllReduceSum(send, count: counts.reduce(0, +))
-        let n = counts[rank]
-        pending.afterWait.append { recv.update(from: send + mine, count: n) }
-        return pending
+        ringReduceScatterSum(send: send, recv: recv, counts: counts)
+        return PendingCollective()
         #else
         return PendingCollective()
         #endif
     }
+
+    #if NANOCHAT_MPI
+    /// Ring reduce-scatter over point-to-point messages: p − 1 steps, each sending one part (as received and
+    /// summed so far) to the next rank and adding the part received from the previous one; after the last step
+    /// this rank holds the full sum of its own part. Open MPI 4.1's own MPI_Reduce_scatter (each of its tuned
+    /// algorithms) and libnbc's MPI_Ireduce_scatter (a reduce to rank 0, then a scatter) took 115–215 ms for the
+    /// 134 MB of a d4's gradients on 2 ranks of one host, where one exchange and one add take ~23 ms
+    /// (dev/LOG.md, 2026-12-02). Each element is the same sum: with 2 ranks one commutative add, bit-identical
+    /// to MPI_SUM; with more, the ring's order.
+    private func ringReduceScatterSum(send: UnsafeMutablePointer<Float>, recv: UnsafeMutablePointer<Float>, counts: [Int]) {
+        let p = worldSize, next = (rank + 1) % p, prev = (rank + p - 1) % p
+        let displs = CountSplit.displacements(counts)
+        let received = RingScratch.buffer(count: counts.max() ?? 0)
+        for s in 0..<(p - 1) {
+            let sent = ((rank - s - 1) % p + p) % p, summed = ((rank - s - 2) % p + p) % p   // the last step sums our own part
+            var requests: [MPI_Request?] = []
+            for r in CountSplit.pieces(counts[summed], limit: maxCount) {
+                var req: MPI_Request? = cmpi_request_null()
+                MPI_Irecv(received + r.lowerBound, Int32(r.count), cmpi_float(), Int32(prev), RingScratch.tag, cmpi_comm_world(), &req)
+                requests.append(req)
+            }
+            for r in CountSplit.pieces(counts[sent], limit: maxCount) {
+                var req: MPI_Request? = cmpi_request_null()
+                MPI_Isend(send + displs[sent] + r.lowerBound, Int32(r.count), cmpi_float(), Int32(next), RingScratch.tag, cmpi_comm_world(), &req)
+                requests.append(req)
+            }
+            if !requests.isEmpty { MPI_Waitall(Int32(requests.count), &requests, cmpi_statuses_ignore()) }
+            let own = send + displs[summed]
+            RingScratch.add(s == p - 2 ? recv : own, own, received, counts[summed])
+        }
+    }
+    #endif
 
     /// All-gather in place: rank r's `counts[r]` floats sit at its displacement in `buf` (parts back to
     /// back); afterwards every rank has every part. Above `maxCount` elements each rank broadcasts its
@@ -168,3 +191,29 @@ extension Distributed {
         #endif
     }
 }
+
+#if NANOCHAT_MPI
+/// The receive buffer of `ringReduceScatterSum`, kept between steps (a fresh 67 MB buffer costs its page faults
+/// every step). Collectives run on one thread of a rank.
+private enum RingScratch {
+    static let tag: Int32 = 7301
+    nonisolated(unsafe) static var storage: UnsafeMutablePointer<Float>? = nil
+    nonisolated(unsafe) static var capacity = 0
+
+    static func buffer(count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity || storage == nil {
+            storage?.deallocate()
+            storage = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+            capacity = max(1, count)
+        }
+        return storage!
+    }
+
+    /// dst = a + b (dst may be a), 8 lanes.
+    static func add(_ dst: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 8 <= n { store8(dst + i, load8(a + i) + load8(b + i)); i += 8 }
+        while i < n { dst[i] = a[i] + b[i]; i += 1 }
+    }
+}
+#endif
