@@ -15,8 +15,9 @@ extension GPT {
     /// Rounds the matrices to bf16 (ties to even) for the decode kernels and writes the rounded values back
     /// into the fp32 parameters. Irreversible for this instance; call once, before decoding.
     public func storeMatricesBF16() {
-        let copy = BF16Buffer(count: params.count)
-        for e in bf16Entries {
+        let entries = bf16Entries
+        let copy = BF16Buffer(count: params.count, writing: entries.map { $0.offset..<($0.offset + $0.count) })
+        for e in entries {
             convertToBF16(copy.ptr + e.offset, params.ptr + e.offset, e.count)
             convertFromBF16(params.ptr + e.offset, copy.ptr + e.offset, e.count)
         }
