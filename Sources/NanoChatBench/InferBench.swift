@@ -33,7 +33,6 @@ public enum InferBench {
             return Loaded(model: model, tokenizer: RandomWeightsTokenizer(vocabSize: config.vocabSize),
                           label: "random weights, --depth=\(o.depth)", step: nil, prompt: prompt)
         }
-        guard o.checkpoint.source != "rl" else { throw NanoChatError("--source=rl: this project has no chat_rl checkpoints yet; use base or sft") }
         let loaded = try ModelLoader.load(o.checkpoint, tokenizerDir: o.tokenizerDir ?? Paths.tokenizerDir, what: "infer_bench")
         // nanochat's build_prompt: a natural-language prompt keeps argmax decoding from degenerating
         let paragraph = "The history of science is the study of the development of science, including both the natural and social "
