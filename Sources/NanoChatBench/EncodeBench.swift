@@ -5,8 +5,7 @@ import NanoChat
 /// files, one thread (encodeOrdinary per document) then the batch encoder on all threads; best of 3 each.
 enum EncodeBench {
     static func run(_ args: [String]) throws {
-        let options = try EncodeBenchOptions.parse(args)
-        Threads.configure(flag: options.threads, ranksOnHost: 1)
+        let options = try EncodeBenchOptions.parseApplyingThreads(args, ranksOnHost: 1)
         guard !options.input.isEmpty else { throw NanoChatError("bench encode: --input is required") }
         let tok = try Tokenizer.load(path: options.tokenizer)
         var docs: [String] = []

@@ -81,7 +81,6 @@ public enum InferBench {
     }
 
     public static func run(_ o: InferBenchOptions) throws {
-        Threads.configure(o.threads > 0 ? o.threads : ProcessInfo.processInfo.activeProcessorCount)
         let batches = o.batchSizeList
         let loaded = try load(o, context: o.promptTokens + o.decodeTokens)
         let model = loaded.model, c = model.config

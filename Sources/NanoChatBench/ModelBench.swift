@@ -7,8 +7,7 @@ import NanoChat
 /// between them), the bound the step's linear + head time is compared with.
 enum ModelBench {
     static func run(_ args: [String]) throws {
-        let options = try ModelBenchOptions.parse(args)
-        Threads.configure(flag: options.threads, ranksOnHost: 1)
+        let options = try ModelBenchOptions.parseApplyingThreads(args, ranksOnHost: 1)
         let T = options.maxSeqLen, B = options.deviceBatchSize
         var config = GPTConfig.fromDepth(options.depth, headDim: options.headDim, maxSeqLen: T, windowPattern: options.windowPattern)
         config.vocabSize = options.vocabSize

@@ -6,8 +6,7 @@ import NanoChat
 /// median per schedule, and the AdamW / Muon split from the optimizer's timers.
 enum OptimBench {
     static func run(_ args: [String]) throws {
-        let options = try OptimBenchOptions.parse(args)
-        Threads.configure(flag: options.threads, ranksOnHost: 1)
+        let options = try OptimBenchOptions.parseApplyingThreads(args, ranksOnHost: 1)
         let config = GPTConfig.fromDepth(options.depth)
         let layout = ParameterLayout(config: config)
         let params = FlatBuffer(count: layout.totalCount), grads = FlatBuffer(count: layout.totalCount)

@@ -5,8 +5,7 @@ import NanoChat
 /// of large sgemm probes, so the denominator can be checked against what OpenBLAS reaches.
 enum PeakBench {
     static func run(_ args: [String]) throws {
-        let options = try PeakBenchOptions.parse(args)
-        Threads.configure(flag: options.threads, ranksOnHost: 1)
+        let options = try PeakBenchOptions.parseApplyingThreads(args, ranksOnHost: 1)
         let peak = PeakFLOPS.estimate(cores: Threads.count)
         print0("CPU: \(Platform.cpuModel ?? "unknown")")
         print0("MFU denominator: \(peak.description)")

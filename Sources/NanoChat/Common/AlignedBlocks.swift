@@ -5,11 +5,17 @@
 extension UnsafeMutablePointer {
     /// `n` elements (at least one), each `value`, 64-byte aligned; free with `UnsafeMutableRawPointer(p).deallocate()`.
     static func allocateAligned(_ n: Int, repeating value: Pointee) -> UnsafeMutablePointer<Pointee> {
-        let count = max(1, n)
-        let p = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Pointee>.stride, alignment: 64)
-            .bindMemory(to: Pointee.self, capacity: count)
-        p.initialize(repeating: value, count: count)
+        let p = allocateAligned(uninitialized: n)
+        p.initialize(repeating: value, count: max(1, n))
         return p
+    }
+
+    /// The same block left unwritten: pages the caller never writes stay untouched (no memory). Only for
+    /// trivial types whose unwritten elements are never read.
+    static func allocateAligned(uninitialized n: Int) -> UnsafeMutablePointer<Pointee> {
+        let count = max(1, n)
+        return UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Pointee>.stride, alignment: 64)
+            .bindMemory(to: Pointee.self, capacity: count)
     }
 }
 

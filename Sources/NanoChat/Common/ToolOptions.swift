@@ -36,14 +36,21 @@ extension ToolOptions {
     /// `--threads` as the table declares it, nil for a tool without the flag.
     var threadsFlag: Int? { Self.fields.first { $0.name == "threads" }?.json(self).int }
 
+    /// `parse`, then `--threads` applied (`Threads.configure`) where the tool has the flag: what every tool does
+    /// before its command (`runTool`, and the `bench` subcommands, which share one process's main).
+    public static func parseApplyingThreads(_ args: [String], ranksOnHost: Int) throws -> Self {
+        let options = try parse(args)
+        if let threads = options.threadsFlag { Threads.configure(flag: threads, ranksOnHost: ranksOnHost) }
+        return options
+    }
+
     /// Every executable's main: MPI (one process without mpirun) → the flags → `--threads` (`Threads.configure`,
     /// where the tool has the flag) → the command; any failure is one line and exit 1 (`runMain`).
     public static func runTool(_ args: [String] = Array(CommandLine.arguments.dropFirst()),
                                _ command: (Self, Distributed) throws -> Void) -> Never {
         runMain {
             let dist = Distributed.setup()
-            let options = try parse(args)
-            if let threads = options.threadsFlag { Threads.configure(flag: threads, ranksOnHost: dist.localSize) }
+            let options = try parseApplyingThreads(args, ranksOnHost: dist.localSize)
             try command(options, dist)
         }
     }

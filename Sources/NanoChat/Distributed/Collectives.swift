@@ -106,7 +106,7 @@ extension Distributed {
             }
             if !requests.isEmpty { MPI_Waitall(Int32(requests.count), &requests, cmpi_statuses_ignore()) }
             let own = send + displs[summed]
-            RingScratch.add(s == p - 2 ? recv : own, own, received, counts[summed])
+            vadd(s == p - 2 ? recv : own, own, received, counts[summed])
         }
     }
     #endif
@@ -207,13 +207,6 @@ private enum RingScratch {
             capacity = max(1, count)
         }
         return storage!
-    }
-
-    /// dst = a + b (dst may be a), 8 lanes.
-    static func add(_ dst: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) {
-        var i = 0
-        while i + 8 <= n { store8(dst + i, load8(a + i) + load8(b + i)); i += 8 }
-        while i < n { dst[i] = a[i] + b[i]; i += 1 }
     }
 }
 #endif

@@ -47,18 +47,12 @@ public final class BF16Buffer: @unchecked Sendable {
     public let count: Int
     public let ptr: UnsafeMutablePointer<BF16>
 
-    public init(count: Int) {
-        self.count = count
-        ptr = .allocateAligned(count, repeating: BF16(bits: 0))
-    }
-
     /// `count` values of which only `ranges` are written (zeroed here, the caller fills them); the rest stays
     /// unwritten, so its pages are never touched and cost no memory (a model's bf16 copy indexed like its fp32
     /// parameters holds only the matrices: at d12 the embedding tables are 62 % of the parameters).
     public init(count: Int, writing ranges: [Range<Int>]) {
         self.count = count
-        ptr = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<BF16>.stride, alignment: 64)
-            .bindMemory(to: BF16.self, capacity: max(1, count))
+        ptr = .allocateAligned(uninitialized: count)
         for r in ranges { (ptr + r.lowerBound).initialize(repeating: BF16(bits: 0), count: r.count) }
     }
     deinit { UnsafeMutableRawPointer(ptr).deallocate() }

@@ -27,6 +27,13 @@ public typealias F8 = SIMD8<Float>
     while i < n { y[i] += alpha * x[i]; i += 1 }
 }
 
+/// dst = a + b (dst may be a).
+@inline(__always) func vadd(_ dst: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + 8 <= n { store8(dst + i, load8(a + i) + load8(b + i)); i += 8 }
+    while i < n { dst[i] = a[i] + b[i]; i += 1 }
+}
+
 /// y *= alpha
 @inline(__always) func vscale(_ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ n: Int) {
     var i = 0
