@@ -1,3 +1,5 @@
+import Foundation
+
 // The one aligned allocator: 64-byte-aligned (one cache line, one AVX-512 register), initialized blocks. The
 // flat parameter buffers, the bf16 weights and the activation sets of training and inference all take
 // their memory here.
@@ -14,9 +16,25 @@ extension UnsafeMutablePointer {
     /// trivial types whose unwritten elements are never read.
     static func allocateAligned(uninitialized n: Int) -> UnsafeMutablePointer<Pointee> {
         let count = max(1, n)
-        return UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Pointee>.stride, alignment: 64)
-            .bindMemory(to: Pointee.self, capacity: count)
+        let bytes = count * MemoryLayout<Pointee>.stride
+        guard HugePages.enabled, bytes >= HugePages.threshold else {
+            return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Pointee.self, capacity: count)
+        }
+        // Large blocks (weights, gradients, optimizer state, KV caches) start on a 2 MB boundary and span whole
+        // 2 MB pages, so the kernel can back all of them with huge pages.
+        let rounded = (bytes + HugePages.size - 1) / HugePages.size * HugePages.size
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: HugePages.size)
+        Platform.adviseHugePages(raw, byteCount: rounded)
+        return raw.bindMemory(to: Pointee.self, capacity: count)
     }
+}
+
+/// When the aligned allocator asks for 2 MB pages: blocks of 4 MB or more, unless NANOCHAT_HUGEPAGES=0 (kept
+/// for A/B benchmarks and for kernels where huge pages misbehave).
+enum HugePages {
+    static let size = 2 << 20
+    static let threshold = 4 << 20
+    static let enabled = ProcessInfo.processInfo.environment["NANOCHAT_HUGEPAGES"] != "0"
 }
 
 /// Zeroed aligned buffers owned by one object and freed together in its deinit (the activation sets of
