@@ -1,5 +1,6 @@
 import XCTest
 import NanoChat
+import CKernels
 
 /// The OPENBLAS_CORETYPE chosen when OpenBLAS falls back to a generic kernel (Math/BLASKernel.swift).
 final class BLASKernelTests: XCTestCase {
@@ -25,5 +26,19 @@ final class BLASKernelTests: XCTestCase {
         try XCTSkipIf(core.isEmpty, "not OpenBLAS")
         // xctest does not call selectForThisCPU; only check that the flags of this CPU map to something sane
         if let flags = BLASKernel.cpuFlags(), flags.contains("avx2") { XCTAssertNotNil(BLASKernel.coreType(flags: flags)) }
+    }
+
+    /// The MFU denominator takes its clock from a timed vector FMA loop where one exists (Math/PeakFLOPS.swift):
+    /// the widest vectors this CPU has give a positive rate, a width it lacks gives 0 (no illegal instruction).
+    func testPeakFLOPSUsesTheMeasuredVectorFMARate() {
+        let peak = PeakFLOPS.estimate(cores: 2)
+        XCTAssertGreaterThan(peak.gflops, 0)
+        #if arch(x86_64) || arch(arm64)
+        XCTAssertTrue(peak.clockSource.hasPrefix("vector clock"), peak.description)
+        XCTAssertEqual(peak.gflops, Double(2 * peak.fmaUnits * peak.lanes * 2) * peak.gigahertz, accuracy: 1e-9)
+        #endif
+        #if arch(x86_64)
+        XCTAssertEqual(nc_fma_rate(3, 1), 0)   // no 3-lane vectors anywhere
+        #endif
     }
 }

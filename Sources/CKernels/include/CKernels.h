@@ -20,3 +20,8 @@ void nc_head_softcap_exp(float *row, float *e, long n8, float *sums8);
 /// The second pass, for j < n8: row[j] = e[j]·inv·(1 − t²)·scale with t = row[j]/15 (dlogits before the
 /// target's −1).
 void nc_head_dlogits(float *row, const float *e, long n8, float inv, float scale);
+
+/// Vector FMA instructions per second on this core for `lanes`-wide fp32 vectors (16: AVX-512, 8: AVX2+FMA,
+/// 4: NEON): the best of `runs` timings of 12 independent FMA chains. 0 when this CPU or build has no such
+/// vectors. The MFU denominator is cores × this × lanes × 2.
+double nc_fma_rate(int lanes, int runs);

@@ -1,20 +1,24 @@
+import CKernels
 import Foundation
 
 /// The MFU denominator: the fp32 FMA limit of the cores a run uses, computed from the CPU rather than
 /// timed with a GEMM (a 1-second sgemm probe read 105–245 GFLOP/s on one machine within a day, so MFU
-/// went above 100 %). cores × FMA units × SIMD lanes × 2 flops × clock, the clock measured once with a
-/// dependent integer chain (two 1-cycle ops per iteration on every x86-64 and arm64 core).
+/// went above 100 %). cores × FMA units × SIMD lanes × 2 flops × clock, where the clock is the vector one:
+/// one core's timed FMA rate on the widest vectors over its FMA units (AVX-512 code runs below the scalar
+/// clock on many Xeons), or, where no FMA loop exists for the build, the scalar clock of a dependent chain.
 public struct PeakFLOPS: Sendable {
     public let cores: Int
     public let fmaUnits: Int
     public let lanes: Int
     public let isa: String
     public let gigahertz: Double
+    /// How the clock was obtained, for the printed line.
+    public let clockSource: String
 
     public var gflops: Double { Double(cores * fmaUnits * lanes * 2) * gigahertz }
     public var description: String {
-        String(format: "%d cores × %d FMA units × %d fp32 lanes (%@) × 2 flops × %.2f GHz (measured) = %.1f GFLOP/s",
-               cores, fmaUnits, lanes, isa, gigahertz, gflops)
+        String(format: "%d cores × %d FMA units × %d fp32 lanes (%@) × 2 flops × %.2f GHz (%@) = %.1f GFLOP/s",
+               cores, fmaUnits, lanes, isa, gigahertz, clockSource, gflops)
     }
 
     /// For `cores` threads on this CPU. The vector width is what OpenBLAS's kernels use here (AVX-512
@@ -32,7 +36,13 @@ public struct PeakFLOPS: Sendable {
         units = 4
         #endif
         #endif
-        return PeakFLOPS(cores: max(1, cores), fmaUnits: units, lanes: lanes, isa: isa, gigahertz: measureClockGHz())
+        let fmaPerSecond = nc_fma_rate(Int32(lanes), 25)
+        if fmaPerSecond > 0 {
+            return PeakFLOPS(cores: max(1, cores), fmaUnits: units, lanes: lanes, isa: isa, gigahertz: fmaPerSecond / Double(units) / 1e9,
+                             clockSource: "vector clock: measured \(isa) FMA rate / \(units) units")
+        }
+        return PeakFLOPS(cores: max(1, cores), fmaUnits: units, lanes: lanes, isa: isa, gigahertz: measureClockGHz(),
+                         clockSource: "scalar clock, measured")
     }
 
     /// Core clock in GHz: best of several short runs (~1.5 ms each, so some run between preemptions on a
