@@ -132,3 +132,20 @@ final class JSONValueTests: XCTestCase {
         XCTAssertThrowsError(try JSONValue.parse("{\"a\": }", file: "bad.json")) { XCTAssertTrue("\($0)".hasPrefix("bad.json: malformed JSON")) }
     }
 }
+
+/// The one aligned allocator (Common/AlignedBlocks.swift): every block 64-byte aligned; blocks of 4 MB or more
+/// start on a 2 MB boundary (so the huge-page hint covers all of them) and are whole and writable.
+final class AlignedAllocatorTests: XCTestCase {
+    func testSmallBlocksAreCacheLineAlignedAndLargeOnesHugePageAligned() {
+        let small = UnsafeMutablePointer<Float>.allocateAligned(1000, repeating: 1)
+        XCTAssertEqual(Int(bitPattern: small) % 64, 0)
+        XCTAssertEqual(small[999], 1)
+        UnsafeMutableRawPointer(small).deallocate()
+        let n = (HugePages.threshold / 4) + 12345   // just over 4 MB of floats
+        let large = UnsafeMutablePointer<Float>.allocateAligned(n, repeating: 2)
+        if HugePages.enabled { XCTAssertEqual(Int(bitPattern: large) % HugePages.size, 0) }
+        XCTAssertEqual(large[0], 2)
+        XCTAssertEqual(large[n - 1], 2)
+        UnsafeMutableRawPointer(large).deallocate()
+    }
+}
