@@ -96,7 +96,7 @@ public enum InferBench {
 
         let bandwidth = measureReadBandwidth()
         let params = model.params.count, weightRead = model.matrixBytes
-        let stored = params * 4 + (model.weights16 == nil ? 0 : model.matrixBytes)   // bf16: the fp32 copy stays (prefill)
+        let stored = model.weightBytes
         let contextMid = promptLen + o.decodeTokens / 2
         let kvStore = c.nLayer * c.nKvHead * c.headDim * 2 * 4, kvRead = kvReadBytes(c, context: contextMid)
         let ceiling = bandwidth / Double(weightRead + kvRead)

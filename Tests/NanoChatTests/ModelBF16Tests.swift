@@ -49,6 +49,17 @@ final class ModelBF16Tests: XCTestCase {
         }
     }
 
+    /// The tiny fixture model in fp32 holding the bf16-rounded matrices: what bf16 computed before its fp32
+    /// matrices were released (the fp32 kernels and sgemm on the rounded values).
+    static func roundedModel() throws -> GPT {
+        let m = try EngineTests.tinyModel()
+        for e in m.bf16Entries {
+            let p = m.params.view(e)
+            for i in 0..<e.count { p[i] = BF16(p[i]).float }
+        }
+        return m
+    }
+
     /// Greedy decode of `prompt` through SlotDecoder: (tokens, the logits after the prompt and every step).
     func greedy(_ m: GPT, _ prompt: [Int32], steps: Int) throws -> (tokens: [Int32], logits: [Float]) {
         let d = try SlotDecoder(model: m, slots: 1, capacity: prompt.count + steps)
@@ -70,11 +81,10 @@ final class ModelBF16Tests: XCTestCase {
         let dir = TestPaths.fixture("engine_greedy")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/engine_greedy.json"))) as! [String: Any]
         let cases = json["cases"] as! [[String: Any]]
-        let fp32 = try EngineTests.tinyModel(), bf16 = try EngineTests.tinyModel(), rounded = try EngineTests.tinyModel()
+        let fp32 = try EngineTests.tinyModel(), bf16 = try EngineTests.tinyModel(), rounded = try Self.roundedModel()
         bf16.storeMatricesBF16()
         XCTAssertEqual(bf16.weightDType, "bfloat16")
         XCTAssertEqual(bf16.matrixBytes * 2, fp32.matrixBytes)
-        rounded.params.copy(from: bf16.params)   // the rounded values, decoded by the fp32 kernels
         var worst: Float = 0
         for (i, c) in cases.enumerated() {
             let prompt = (c["prompt"] as! [Int]).map { Int32($0) }
@@ -110,5 +120,89 @@ final class ModelBF16Tests: XCTestCase {
         print("bits per byte: fp32 \(a), bf16 \(b)")
         XCTAssertEqual(a, b, accuracy: 1e-3)
         XCTAssertNotEqual(a, b, "the bf16 model should not be the fp32 one")
+    }
+
+    /// Every forward of more rows than the decode kernels take reads the bf16 matrices widened for sgemm:
+    /// a 70-token prefill (cached forward), all 70 positions' logits from the cache (lm_head of 70 rows),
+    /// the full forward's logits and per-token losses (the evals), each equal to the fp32 model on the
+    /// rounded weights, and the decode steps after the prefill as well.
+    func testBF16WideForwardsEqualRoundedFP32() throws {
+        let bf16 = try EngineTests.tinyModel(), rounded = try Self.roundedModel()
+        bf16.storeMatricesBF16()
+        let V = bf16.config.vocabSize, T = 70
+        var rng = RNG(seed: 9)
+        let tokens = (0..<(2 * T)).map { _ in Int32(rng.next() % UInt64(V)) }
+        let prompt = Array(tokens[0..<T])
+        XCTAssertGreaterThan(T, smallGEMMMaxRows)
+        func worst(_ a: [Float], _ b: [Float]) -> Float {
+            XCTAssertEqual(a.count, b.count)
+            return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+        }
+        // prefill through the cache, then 8 decode steps
+        let a = try greedy(bf16, prompt, steps: 8), r = try greedy(rounded, prompt, steps: 8)
+        XCTAssertEqual(a.tokens, r.tokens)
+        XCTAssertLessThanOrEqual(worst(a.logits, r.logits), 1e-6, "prefill + decode")
+        // logits of every prompt position (the head over 70 rows)
+        let sa = try bf16.makeDecodeState(rows: 1, capacity: T), sr = try rounded.makeDecodeState(rows: 1, capacity: T)
+        let la = try sa.feed(prompt, count: T, positions: Array(0..<T)), lr = try sr.feed(prompt, count: T, positions: Array(0..<T))
+        XCTAssertLessThanOrEqual(worst(la, lr), 1e-6, "cached forward, every position")
+        // the full forward (evals): logits and per-token losses, B = 2
+        let fa = bf16.logits(inputs: tokens, B: 2, T: T), fr = rounded.logits(inputs: tokens, B: 2, T: T)
+        XCTAssertLessThanOrEqual(worst(fa, fr), 1e-6, "full forward logits")
+        let targets = Array(tokens[1...]) + [0]
+        let pa = bf16.perTokenLoss(inputs: tokens, targets: targets, B: 2, T: T)
+        let pr = rounded.perTokenLoss(inputs: tokens, targets: targets, B: 2, T: T)
+        XCTAssertLessThanOrEqual(worst(pa, pr), 1e-6, "per-token losses")
+        print("bf16 (fp32 released) vs fp32 on the rounded weights: max |difference| prefill+decode \(worst(a.logits, r.logits)), "
+              + "all positions \(worst(la, lr)), full forward \(worst(fa, fr)), losses \(worst(pa, pr))")
+    }
+
+    /// The widened sgemm over several blocks of weight rows equals one sgemm over the whole widened matrix.
+    func testWidenedMatmulEqualsOneSgemm() {
+        let M = 40, N = 5000, K = 300   // 3,488 rows per block: two blocks, the second partial
+        var rng = RNG(seed: 4)
+        var a = [Float](repeating: 0, count: M * K), w = [BF16](repeating: BF16(bits: 0), count: N * K)
+        for i in a.indices { a[i] = Float(rng.uniform() - 0.5) }
+        for i in w.indices { w[i] = BF16(Float(rng.uniform() - 0.5)) }
+        let wide = w.map(\.float)
+        var expected = [Float](repeating: 0, count: M * N), got = expected
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: widenScratchCount)
+        defer { scratch.deallocate() }
+        a.withUnsafeBufferPointer { ab in
+            wide.withUnsafeBufferPointer { BLAS.matmulNT(&expected, ab.baseAddress!, $0.baseAddress!, M: M, N: N, K: K) }
+            w.withUnsafeBufferPointer { wb in
+                got.withUnsafeMutableBufferPointer {
+                    matmulNTWidened($0.baseAddress!, ldc: N, ab.baseAddress!, wb.baseAddress!, M: M, N: N, K: K, scratch: scratch)
+                }
+            }
+        }
+        XCTAssertEqual(got, expected)
+    }
+
+    /// storeMatricesBF16 gives the matrices' fp32 pages back: none of the whole pages inside them is resident
+    /// afterwards (mincore), while the other parameters stay.
+    func testBF16ReleasesFP32MatrixPages() throws {
+        let m = try EngineTests.tinyModel()
+        func resident(_ entries: [ParamEntry]) -> (Int, Int) {
+            var total = 0, res = 0
+            for e in entries {
+                let bytes = e.count * 4, start = UnsafeRawPointer(m.params.ptr + e.offset)
+                guard let r = Platform.residentBytes(start, byteCount: bytes) else { continue }
+                let page = Int(getpagesize()), first = Int(bitPattern: start)
+                total += max(0, (first + bytes) / page * page - (first + page - 1) / page * page)
+                res += r
+            }
+            return (res, total)
+        }
+        let matrices = m.bf16Entries, names = Set(matrices.map(\.name))
+        let others = m.layout.entries.filter { !names.contains($0.name) }
+        let before = resident(matrices)
+        guard before.1 > 0 else { throw XCTSkip("mincore reports nothing here") }
+        XCTAssertEqual(before.0, before.1, "the loaded matrices should be resident")
+        let othersBefore = resident(others)
+        m.storeMatricesBF16()
+        XCTAssertEqual(resident(matrices).0, 0, "fp32 matrix pages still resident after storeMatricesBF16")
+        XCTAssertEqual(resident(others).0, othersBefore.0, "the other parameters should stay")
+        XCTAssertEqual(m.weightBytes, (m.params.count - m.bf16Entries.reduce(0) { $0 + $1.count }) * 4 + m.matrixBytes)
     }
 }

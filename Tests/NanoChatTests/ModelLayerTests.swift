@@ -93,7 +93,7 @@ final class ModelLayerTests: XCTestCase {
         GradCheck.check("relu2", x.p, count: n, analytic: d.array, h: 1e-3, loss: fr)
         // linear
         let W = Buf(OUT * IN, normal: 0.5, rng: &rng), wy = Buf(N * OUT, normal: 1, rng: &rng), y = Buf(N * OUT)
-        func fl() -> Double { linearForward(y.p, x.p, W.p, N, IN, OUT); return y.dot(wy) }
+        func fl() -> Double { linearForward(x.p, [LinearOutput(W: W.p, out: y.p, OUT: OUT)], N, IN); return y.dot(wy) }
         let dx = Buf(n), dW = Buf(OUT * IN)
         linearBackward(dx.p, dW.p, wy.p, x.p, W.p, N, IN, OUT)
         GradCheck.check("linear dx", x.p, count: n, analytic: dx.array, loss: fl)
@@ -172,11 +172,11 @@ final class ModelLayerTests: XCTestCase {
         targets.withUnsafeBufferPointer { tb in
             func f() -> Double {
                 var o = HeadOutputs(); o.losses = losses.p
-                lmHeadForward(o, x.p, W.p, tb.baseAddress!, N, C, V, chunk: chunk.p, rows: R, scratch: scr.p, workers: 4)
+                lmHeadForward(o, x.p, .fp32(W.p), tb.baseAddress!, N, C, V, chunk: chunk.p, rows: R, scratch: scr.p, workers: 4)
                 return losses.array.reduce(0.0) { $0 + Double($1) } * Double(scale)
             }
             var o = HeadOutputs(); o.losses = losses.p; o.dx = dx.p; o.dW = dW.p; o.scale = scale
-            lmHeadForward(o, x.p, W.p, tb.baseAddress!, N, C, V, chunk: chunk.p, rows: R, scratch: scr.p, workers: 4)
+            lmHeadForward(o, x.p, .fp32(W.p), tb.baseAddress!, N, C, V, chunk: chunk.p, rows: R, scratch: scr.p, workers: 4)
             XCTAssertEqual(losses.p[1], 0); XCTAssertEqual(losses.p[5], 0)
             // reference CE for row 0 in Double
             var z = [Double](repeating: 0, count: V)

@@ -51,5 +51,13 @@ final class AlignedBlocks {
 
     func floats(_ n: Int) -> UnsafeMutablePointer<Float> { alloc(n, Float.self) }
 
+    /// n floats left unwritten: scratch only some uses touch (the bf16 widening), which costs no memory
+    /// until then.
+    func unwrittenFloats(_ n: Int) -> UnsafeMutablePointer<Float> {
+        let p = UnsafeMutablePointer<Float>.allocateAligned(uninitialized: n)
+        blocks.append(UnsafeMutableRawPointer(p))
+        return p
+    }
+
     deinit { for b in blocks { b.deallocate() } }
 }

@@ -43,6 +43,40 @@ public enum Platform {
         #endif
     }
 
+    /// Gives the memory pages lying wholly inside `[start, start + byteCount)` back to the kernel (madvise
+    /// MADV_DONTNEED on Linux, MADV_FREE on macOS); the partial pages at either end stay. The range must
+    /// never be read again: on Linux it reads as zeros, on macOS as anything. On Linux the range is also
+    /// marked MADV_NOHUGEPAGE first, so khugepaged does not fill it back in with zeroed huge pages. Returns
+    /// the bytes released.
+    @discardableResult
+    public static func releasePages(_ start: UnsafeMutableRawPointer, byteCount: Int) -> Int {
+        let page = Int(getpagesize()), first = Int(bitPattern: start)
+        let lo = (first + page - 1) / page * page, hi = (first + byteCount) / page * page
+        guard hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) else { return 0 }
+        #if os(Linux)
+        _ = madvise(p, hi - lo, MADV_NOHUGEPAGE)
+        guard madvise(p, hi - lo, MADV_DONTNEED) == 0 else { return 0 }
+        #else
+        guard madvise(p, hi - lo, MADV_FREE) == 0 else { return 0 }
+        #endif
+        return hi - lo
+    }
+
+    /// Bytes of the whole pages inside `[start, start + byteCount)` that are resident in memory now
+    /// (mincore(2)); nil when the kernel does not say.
+    public static func residentBytes(_ start: UnsafeRawPointer, byteCount: Int) -> Int? {
+        let page = Int(getpagesize()), first = Int(bitPattern: start)
+        let lo = (first + page - 1) / page * page, hi = (first + byteCount) / page * page
+        guard hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) else { return 0 }
+        #if canImport(Darwin)
+        var pages = [CChar](repeating: 0, count: (hi - lo) / page)
+        #else
+        var pages = [UInt8](repeating: 0, count: (hi - lo) / page)
+        #endif
+        guard mincore(p, hi - lo, &pages) == 0 else { return nil }
+        return pages.reduce(0) { $0 + (($1 & 1) != 0 ? page : 0) }
+    }
+
     /// Is this file descriptor a terminal (progress lines are drawn in place only there)?
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
 

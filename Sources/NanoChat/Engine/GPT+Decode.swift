@@ -61,7 +61,7 @@ extension GPT {
         }
         guard rowsOut.count <= N else { throw NanoChatError("GPT.forwardCached: \(rowsOut.count) logit rows requested, at most \(N)") }
         for n in rowsOut where n < 0 || n >= N { throw NanoChatError("GPT.forwardCached: logit row \(n) outside 0..<\(N)") }
-        let a = buffers, P = params.ptr, P16 = weights16.map { UnsafePointer($0.ptr) }
+        let a = buffers, P = params.ptr, matrices = matrixSource(scratch: a.widen)
         let tm = DecodeProfile.timers
         tm?.start()
         var decodeRows: [Int] = []   // the one-token segments' token indices
@@ -93,7 +93,7 @@ extension GPT {
                 residualMixForward(a.x, a.x, a.x0, P[oResid + l], P[oX0 + l], N * C)
                 // attention
                 tm?.lap(.fwdElementwise)
-                attentionInputs(layer: l, inputs, a.x, a.idx, B: 1, T: N, positions: a.positions, cosT, sinT, timers: tm, bf16: P16)
+                attentionInputs(layer: l, inputs, a.x, a.idx, B: 1, T: N, positions: a.positions, cosT, sinT, matrices, timers: tm)
                 keys.removeAll(keepingCapacity: true); values.removeAll(keepingCapacity: true)
                 for (i, s) in segments.enumerated() {   // append this layer's new keys/values to the caches
                     let n0 = offsets[i], base = s.cache.offset(layer: l, row: s.row)
@@ -114,17 +114,17 @@ extension GPT {
                                     H, Hkv, D, left: windows[l])
                 }
                 tm?.lap(.fwdAttention)
-                linearForward(a.y, [LinearWeight(offset: w.proj, out: a.tmp, OUT: C)], N, H * D, params: P, bf16: P16)
+                linearForward(a.y, [LinearWeight(offset: w.proj, out: a.tmp, OUT: C)], N, H * D, matrices)
                 tm?.lap(.fwdLinear)
                 addScaled(a.x, a.x, 1, a.tmp, N * C)
                 // MLP
                 rmsnormForward(a.xn, a.rstd, a.x, N, C)
                 tm?.lap(.fwdElementwise)
-                linearForward(a.xn, [LinearWeight(offset: w.fc, out: a.h, OUT: 4 * C)], N, C, params: P, bf16: P16)
+                linearForward(a.xn, [LinearWeight(offset: w.fc, out: a.h, OUT: 4 * C)], N, C, matrices)
                 tm?.lap(.fwdLinear)
                 relu2Forward(a.h, a.h, N * 4 * C)
                 tm?.lap(.fwdElementwise)
-                linearForward(a.h, [LinearWeight(offset: w.mproj, out: a.tmp, OUT: C)], N, 4 * C, params: P, bf16: P16)
+                linearForward(a.h, [LinearWeight(offset: w.mproj, out: a.tmp, OUT: C)], N, 4 * C, matrices)
                 tm?.lap(.fwdLinear)
                 addScaled(a.x, a.x, 1, a.tmp, N * C)
                 if l == L / 2 { a.backout.update(from: a.x, count: N * C) }
@@ -139,14 +139,14 @@ extension GPT {
         rmsnormForward(a.xn, a.rstd, a.tmp, M, C)
         tm?.lap(.fwdElementwise)
         defer { tm?.lap(.fwdHead) }
-        if M <= smallGEMMMaxRows, let P16 {
-            decodeHead(out, a.xn, P16 + oLm, M, C, V)
-        } else if M <= smallGEMMMaxRows {
-            decodeHead(out, a.xn, P + oLm, M, C, V)
-        } else {
-            var head = HeadOutputs()
-            head.logits = out
-            lmHeadForward(head, a.xn, P + oLm, nil, M, C, V, chunk: a.headChunk, rows: a.headRows,
+        let head = headWeights(scratch: a.widen)
+        switch head {
+        case .bf16(let W16, _) where M <= smallGEMMMaxRows: decodeHead(out, a.xn, W16, M, C, V)
+        case .fp32(let W) where M <= smallGEMMMaxRows: decodeHead(out, a.xn, W, M, C, V)
+        default:
+            var outputs = HeadOutputs()
+            outputs.logits = out
+            lmHeadForward(outputs, a.xn, head, nil, M, C, V, chunk: a.headChunk, rows: a.headRows,
                           scratch: a.headScratch, workers: a.headWorkers)
         }
     }

@@ -14,6 +14,7 @@ final class InferenceBuffers {
     let gate, sig: UnsafeMutablePointer<Float>                 // [N·Hkv], [N]
     let positions: UnsafeMutablePointer<Int>                   // [N] each token's position in its sequence
     let attnS, headChunk, headScratch: UnsafeMutablePointer<Float>
+    let widen: UnsafeMutablePointer<Float>                     // [widenScratchCount] bf16 matrices widened for sgemm (unwritten in fp32)
     let headRows, headWorkers: Int
 
     init(config c: GPTConfig, rows N: Int) {
@@ -35,5 +36,6 @@ final class InferenceBuffers {
         headChunk = f(min(headRows, N) * V)
         headWorkers = max(1, Threads.count)
         headScratch = f(headWorkers * V)
+        widen = blocks.unwrittenFloats(widenScratchCount)
     }
 }

@@ -66,3 +66,24 @@ func convertFromBF16(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<BF
         while i < r.upperBound { dst[i] = src[i].float; i += 1 }
     }
 }
+
+/// Floats of scratch a widened matmul takes (4 MB: one block of weight rows in fp32, written and read back
+/// by sgemm while it is still in cache).
+let widenScratchCount = 1 << 20
+
+/// C[M, N] (row stride ldc) = A[M, K] · W16[N, K]ᵀ through BLAS sgemm, for bf16 weights whose fp32 copy is
+/// gone (more rows than the decode kernels take: prefill, evals). W16's rows are widened (exactly) into
+/// `scratch` (`widenScratchCount` floats) a block at a time, one sgemm per block of output columns; sgemm's
+/// sum for an element runs over K alone, so the blocks give what one sgemm over the widened matrix gives.
+func matmulNTWidened(_ C: UnsafeMutablePointer<Float>, ldc: Int, _ A: UnsafePointer<Float>, _ W16: UnsafePointer<BF16>,
+                     M: Int, N: Int, K: Int, scratch: UnsafeMutablePointer<Float>) {
+    let block = widenScratchCount / K / 16 * 16   // whole 16-column tiles of sgemm's kernels
+    precondition(block > 0, "matmulNTWidened: K = \(K) rows do not fit the widening scratch")
+    var n0 = 0
+    while n0 < N {
+        let nb = min(block, N - n0)
+        convertFromBF16(scratch, W16 + n0 * K, nb * K)
+        BLAS.sgemm(transA: false, transB: true, M: M, N: nb, K: K, A: A, lda: K, B: scratch, ldb: K, C: C + n0, ldc: ldc)
+        n0 += nb
+    }
+}

@@ -15,6 +15,7 @@ final class Activations {
     let dxnf, dxf, dres, dx0, dxn, dy, dq, dk, dv, dqr, dkr: UnsafeMutablePointer<Float>
     let attnS, attnDP, headChunk, headScratch: UnsafeMutablePointer<Float>
     let gateScratch: UnsafeMutablePointer<Float>    // [max(2, Hkv)·N] smear / value-embedding gate gradients
+    let widen: UnsafeMutablePointer<Float>          // [widenScratchCount] bf16 matrices widened for sgemm (unwritten in fp32)
     let headRows, headWorkers: Int
     // per layer: res[l] = input of layer l (res[0] = x0), res[L] = output of the last block
     let res: [UnsafeMutablePointer<Float>]
@@ -39,6 +40,7 @@ final class Activations {
         let sc = attentionScratchCount(T: maxLeft, left: maxLeft)
         attnS = f(sc); attnDP = f(sc)
         gateScratch = f(max(2, Hkv) * N)
+        widen = blocks.unwrittenFloats(widenScratchCount)
         headRows = headChunkRows(V: V, budget: headChunkBudget)
         headChunk = f(headRows * V)
         headWorkers = max(1, Threads.count)

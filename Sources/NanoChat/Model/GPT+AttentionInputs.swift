@@ -13,14 +13,14 @@ extension GPT {
     /// sequence (nil: n % T, training). idx: the N token ids (value embeddings).
     func attentionInputs(layer l: Int, _ out: AttentionInputBuffers, _ x: UnsafePointer<Float>,
                          _ idx: UnsafePointer<Int32>, B: Int, T: Int, positions: UnsafePointer<Int>?,
-                         _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>,
-                         timers tm: PhaseTimers? = nil, bf16 P16: UnsafePointer<BF16>? = nil) {
+                         _ cosT: UnsafePointer<Float>, _ sinT: UnsafePointer<Float>, _ matrices: MatrixSource,
+                         timers tm: PhaseTimers? = nil) {
         let c = config, N = B * T, C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim
         let w = lp[l], P = params.ptr
         rmsnormForward(out.xn, out.rstd, x, N, C)
         tm?.lap(.fwdElementwise)
         linearForward(out.xn, [LinearWeight(offset: w.q, out: out.q, OUT: H * D), LinearWeight(offset: w.k, out: out.k, OUT: Hkv * D),
-                               LinearWeight(offset: w.v, out: out.v, OUT: Hkv * D)], N, C, params: P, bf16: P16)
+                               LinearWeight(offset: w.v, out: out.v, OUT: Hkv * D)], N, C, matrices)
         tm?.lap(.fwdLinear)
         if let g = w.veGate, let ve = w.ve {
             valueEmbedForward(out.v, out.gate, out.xn, P + g, P + ve, idx, N, Hkv, D, C)

@@ -4,6 +4,7 @@ extension GPT {
     /// Loads every parameter from a safetensors file with nanochat's names (a leading "_orig_mod." from
     /// torch.compile is stripped). Strict: every tensor present with its shape, no extras; F32 or BF16.
     public func load(from file: SafetensorsFile) throws {
+        requireFP32Matrices("GPT.load")
         let prefix = "_orig_mod."
         var byName: [String: String] = [:]   // our name -> file name
         for n in file.names {
@@ -28,6 +29,7 @@ extension GPT {
 
     /// Writes all parameters as F32 safetensors with nanochat's names in state_dict order (atomic).
     public func save(to path: String) throws {
+        requireFP32Matrices("GPT.save")
         var w = SafetensorsWriter()
         for e in layout.entries { w.add(e.name, shape: e.shape, f32: UnsafePointer(params.view(e))) }
         try w.write(to: path, metadata: ["format": "pt"])

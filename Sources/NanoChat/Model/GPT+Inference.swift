@@ -18,7 +18,7 @@ extension GPT {
         out.losses = a.losses
         if argmax { out.argmax = a.argmax }
         targets.withUnsafeBufferPointer { tb in
-            lmHeadForward(out, a.xnf, params.ptr + oLm, tb.baseAddress!, N, config.nEmbd, config.vocabSize,
+            lmHeadForward(out, a.xnf, headWeights(scratch: a.widen), tb.baseAddress!, N, config.nEmbd, config.vocabSize,
                           chunk: a.headChunk, rows: a.headRows,
                       scratch: a.headScratch, workers: a.headWorkers)
         }
@@ -36,7 +36,7 @@ extension GPT {
         result.withUnsafeMutableBufferPointer { rb in
             var out = HeadOutputs()
             out.logits = rb.baseAddress!
-            lmHeadForward(out, a.tmp, params.ptr + oLm, nil, B, C, V, chunk: a.headChunk, rows: a.headRows,
+            lmHeadForward(out, a.tmp, headWeights(scratch: a.widen), nil, B, C, V, chunk: a.headChunk, rows: a.headRows,
                       scratch: a.headScratch, workers: a.headWorkers)
         }
         return result
@@ -50,7 +50,7 @@ extension GPT {
         result.withUnsafeMutableBufferPointer { rb in
             var out = HeadOutputs()
             out.logits = rb.baseAddress!
-            lmHeadForward(out, a.xnf, params.ptr + oLm, nil, B * T, config.nEmbd, config.vocabSize,
+            lmHeadForward(out, a.xnf, headWeights(scratch: a.widen), nil, B * T, config.nEmbd, config.vocabSize,
                           chunk: a.headChunk, rows: a.headRows,
                       scratch: a.headScratch, workers: a.headWorkers)
         }

@@ -4,6 +4,7 @@ extension GPT {
     /// nanochat/gpt.py: GPT.init_weights at HEAD, with our RNG (draw order as nanochat's: wte, lm_head, per layer
     /// c_q c_k c_v c_fc, smear_gate, value_embeds, ve_gates). Zero-initialized tensors are set explicitly.
     public func initWeights(seed: UInt64 = 42) {
+        requireFP32Matrices("GPT.initWeights")
         var rng = RNG(seed: seed)
         let c = config, C = c.nEmbd, L = c.nLayer
         let s = 3.0.squareRoot() / Double(C).squareRoot()

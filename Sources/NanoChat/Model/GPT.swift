@@ -22,8 +22,8 @@ public final class GPT: LanguageModel {
     public var timers: PhaseTimers?
     /// Logits per lm-head chunk (rows = budget / V, 16...1024): a benchmark knob, per model.
     public var headChunkBudget = defaultHeadChunkBudget { didSet { acts = nil } }
-    /// The matrices and lm_head rounded to bf16, indexed like `params`, for the decode kernels (nil: fp32;
-    /// set by `storeMatricesBF16`).
+    /// The matrices and lm_head rounded to bf16, indexed like `params`, whose fp32 pages are then released
+    /// (nil: fp32; set by `storeMatricesBF16`).
     public internal(set) var weights16: BF16Buffer?
 
     struct LayerParams { let q, k, v, proj, fc, mproj: Int; let veGate, ve: Int? }
@@ -81,7 +81,7 @@ public final class GPT: LanguageModel {
         for n in 0..<N { precondition(inputs[n] >= 0 && Int(inputs[n]) < Vp, "GPT.forward: token id \(inputs[n]) out of range") }
         let a = activations(rows: N)
         a.idx.update(from: inputs, count: N)
-        let P = params.ptr
+        let P = params.ptr, matrices = matrixSource(scratch: a.widen)
         lastB = B; lastT = T; lastTrained = false
         let tm = timers
         tm?.start()
@@ -98,20 +98,20 @@ public final class GPT: LanguageModel {
                 // attention
                 attentionInputs(layer: l, AttentionInputBuffers(xn: a.xn1[l], rstd: a.rstd1[l], q: a.q[l], k: a.k[l], v: a.v[l],
                                                                 gate: a.gate[l], rstdq: a.rstdq[l], rstdk: a.rstdk[l]),
-                                a.xa, a.idx, B: B, T: T, positions: nil, cosT, sinT, timers: tm)
+                                a.xa, a.idx, B: B, T: T, positions: nil, cosT, sinT, matrices, timers: tm)
                 attentionForward(a.y[l], a.lse[l], a.q[l], a.k[l], a.v[l], B, T, H, Hkv, D, left: windows[l], scratch: a.attnS)
                 tm?.lap(.fwdAttention)
-                linearForward(a.tmp, a.y[l], P + w.proj, N, H * D, C)
+                linearForward(a.y[l], [LinearWeight(offset: w.proj, out: a.tmp, OUT: C)], N, H * D, matrices)
                 tm?.lap(.fwdLinear)
                 addScaled(a.xa, a.xa, 1, a.tmp, N * C)
                 // MLP
                 rmsnormForward(a.xn2[l], a.rstd2[l], a.xa, N, C)
                 tm?.lap(.fwdElementwise)
-                linearForward(a.h[l], a.xn2[l], P + w.fc, N, C, 4 * C)
+                linearForward(a.xn2[l], [LinearWeight(offset: w.fc, out: a.h[l], OUT: 4 * C)], N, C, matrices)
                 tm?.lap(.fwdLinear)
                 relu2Forward(a.act, a.h[l], N * 4 * C)
                 tm?.lap(.fwdElementwise)
-                linearForward(a.tmp, a.act, P + w.mproj, N, 4 * C, C)
+                linearForward(a.act, [LinearWeight(offset: w.mproj, out: a.tmp, OUT: C)], N, 4 * C, matrices)
                 tm?.lap(.fwdLinear)
                 addScaled(a.res[l + 1], a.xa, 1, a.tmp, N * C)
             }
@@ -132,6 +132,7 @@ public final class GPT: LanguageModel {
                         tokenWeights: UnsafeBufferPointer<Float>? = nil) -> Float {
         precondition(inputs.count >= B * T && targets.count >= B * T, "GPT.forward: inputs/targets shorter than B·T")
         precondition(tokenWeights.map { $0.count >= B * T } ?? true, "GPT.forward: tokenWeights shorter than B·T")
+        requireFP32Matrices("GPT.forward (training)")
         let a = forwardTrunk(inputs.baseAddress!, B: B, T: T)
         let N = B * T, C = config.nEmbd
         timers?.start()
@@ -143,7 +144,7 @@ public final class GPT: LanguageModel {
         out.losses = a.losses; out.dx = a.dxnf; out.dW = dW.ptr; out.accumulateW = false
         out.scale = tokenWeights != nil ? 1 : count > 0 ? 1 / Float(count) : 0
         out.rowWeights = tokenWeights?.baseAddress.map { UnsafePointer($0) }
-        lmHeadForward(out, a.xnf, params.ptr + oLm, targets.baseAddress!, N, C, config.vocabSize,
+        lmHeadForward(out, a.xnf, .fp32(params.ptr + oLm), targets.baseAddress!, N, C, config.vocabSize,
                       chunk: a.headChunk, rows: a.headRows,
                       scratch: a.headScratch, workers: a.headWorkers)
         timers?.lap(.fwdHead)
@@ -167,6 +168,7 @@ public final class GPT: LanguageModel {
     /// grads += ∂(lossScale·loss)/∂θ for the last training forward.
     public func backward(lossScale: Float = 1) {
         precondition(lastTrained, "GPT.backward: call the training forward first")
+        requireFP32Matrices("GPT.backward")
         let a = acts!, c = config, B = lastB, T = lastT, N = B * T
         let C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, L = c.nLayer
         let P = params.ptr, G = grads.ptr

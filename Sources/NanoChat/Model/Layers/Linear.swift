@@ -1,10 +1,5 @@
-// Bias-free Linear in PyTorch layout: W is [OUT, IN], y = x·Wᵀ. All of it is BLAS over every B·T row at once.
-
-/// out: [N, OUT] = inp: [N, IN] · W[OUT, IN]ᵀ. A few rows (decoding) go through the streaming kernel.
-func linearForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ W: UnsafePointer<Float>,
-                   _ N: Int, _ IN: Int, _ OUT: Int) {
-    linearForward(inp, [LinearOutput(W: W, out: out, OUT: OUT)], N, IN)
-}
+// Bias-free Linear in PyTorch layout: W is [OUT, IN], y = x·Wᵀ. Many rows go through BLAS over every B·T row
+// at once, a few (decoding) through the streaming kernel; bf16 weights through either (SmallGEMM, BF16.swift).
 
 /// One Linear of a shared input: W [OUT, IN] and its output [N, OUT].
 struct LinearOutput {
@@ -29,14 +24,28 @@ struct LinearWeight {
     let OUT: Int
 }
 
-/// Several Linears of one input from the model's weights P (fp32); for a few rows (decoding) from their
-/// bf16 copy P16 (indexed like P) when the model has one.
-func linearForward(_ inp: UnsafePointer<Float>, _ layers: [LinearWeight], _ N: Int, _ IN: Int,
-                   params P: UnsafePointer<Float>, bf16 P16: UnsafePointer<BF16>?) {
-    if let P16, N <= smallGEMMMaxRows {
+/// Where a model's matrices are read from: its fp32 parameters P, or (bf16 weights) their bf16 copy P16,
+/// indexed like P, whose fp32 originals are released. More rows than the decode kernels take read P16
+/// through `scratch` (`widenScratchCount` floats, the caller's: many forwards may share one model).
+struct MatrixSource {
+    let params: UnsafePointer<Float>
+    let bf16: UnsafePointer<BF16>?
+    let scratch: UnsafeMutablePointer<Float>
+}
+
+/// Several Linears of one input from the model's weights: fp32, or bf16 (decode kernels for a few rows,
+/// widened into sgemm for more).
+func linearForward(_ inp: UnsafePointer<Float>, _ layers: [LinearWeight], _ N: Int, _ IN: Int, _ weights: MatrixSource) {
+    guard let P16 = weights.bf16 else {
+        linearForward(inp, layers.map { LinearOutput(W: weights.params + $0.offset, out: $0.out, OUT: $0.OUT) }, N, IN)
+        return
+    }
+    if N <= smallGEMMMaxRows {
         smallMatmulNT(inp, layers.map { GEMVSegment(weights: P16 + $0.offset, out: $0.out, rows: $0.OUT, ldOut: $0.OUT) }, M: N, K: IN)
     } else {
-        linearForward(inp, layers.map { LinearOutput(W: P + $0.offset, out: $0.out, OUT: $0.OUT) }, N, IN)
+        for layer in layers {
+            matmulNTWidened(layer.out, ldc: layer.OUT, inp, P16 + layer.offset, M: N, N: layer.OUT, K: IN, scratch: weights.scratch)
+        }
     }
 }
 

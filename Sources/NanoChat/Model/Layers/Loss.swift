@@ -27,16 +27,26 @@ struct HeadOutputs {
 let defaultHeadChunkBudget = 32 << 20
 func headChunkRows(V: Int, budget: Int = defaultHeadChunkBudget) -> Int { max(16, min(1024, budget / max(1, V))) }
 
+/// The lm_head's weights [Vp, C]: fp32, or bf16 (inference) widened into `scratch` (`widenScratchCount`
+/// floats) a block of vocabulary rows at a time.
+enum HeadWeights {
+    case fp32(UnsafePointer<Float>)
+    case bf16(UnsafePointer<BF16>, scratch: UnsafeMutablePointer<Float>)
+}
+
 /// x: [N, C] final-normed activations; W: [Vp, C]; targets: [N] (or nil: no loss); chunk: R·V floats;
-/// scratch: `workers`·V floats (one softmax row per worker thread).
-func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePointer<Float>, _ targets: UnsafePointer<Int32>?,
+/// scratch: `workers`·V floats (one softmax row per worker thread). Training (dx, dW) needs fp32 weights.
+func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: HeadWeights, _ targets: UnsafePointer<Int32>?,
                    _ N: Int, _ C: Int, _ V: Int, chunk: UnsafeMutablePointer<Float>, rows R: Int,
                    scratch: UnsafeMutablePointer<Float>, workers: Int) {
     var r0 = 0
     var first = true
     while r0 < N {
         let m = min(R, N - r0)
-        BLAS.matmulNT(chunk, x + r0 * C, W, M: m, N: V, K: C)      // logits[:, :V]; padded rows never used
+        switch W {   // logits[:, :V]; padded rows never used
+        case .fp32(let w): BLAS.matmulNT(chunk, x + r0 * C, w, M: m, N: V, K: C)
+        case .bf16(let w, let s): matmulNTWidened(chunk, ldc: V, x + r0 * C, w, M: m, N: V, K: C, scratch: s)
+        }
         let W8 = max(1, min(workers, Threads.count, m))
         Threads.parallelFor(W8) { ws in
             for w in ws {
@@ -46,6 +56,7 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: UnsafePoi
             }
         }
         if let dx = out.dx, let dW = out.dW {
+            guard case .fp32(let W) = W else { preconditionFailure("lmHeadForward: the backward needs the fp32 lm_head") }
             BLAS.matmulNN(dx + r0 * C, chunk, W, M: m, N: C, K: V)
             BLAS.matmulTN(dW, chunk, x + r0 * C, M: V, N: C, K: m, accumulate: !first || out.accumulateW)
         }
