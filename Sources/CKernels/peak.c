@@ -15,43 +15,34 @@ static double seconds(void) {
 #define CHAINS(F) F(a0) F(a1) F(a2) F(a3) F(a4) F(a5) F(a6) F(a7) F(a8) F(a9) F(a10) F(a11)
 #define SUM (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11)
 
+// One function per vector width: 12 chains x = x·b + c; STEP (defined per width) is one FMA and an empty asm
+// that keeps x in a register.
+#define FMA_CHAINS(name, attr, vec, set1, first_lane)                                                   \
+    attr static float name(long n) {                                                                   \
+        vec b = set1(0.999999f), c = set1(1e-6f);                                                       \
+        vec a0 = set1(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0,    \
+            a9 = a0, a10 = a0, a11 = a0;                                                                \
+        for (long i = 0; i < n; i++) {                                                                  \
+            CHAINS(STEP)                                                                                \
+        }                                                                                               \
+        return first_lane(SUM);                                                                         \
+    }
+
 #if defined(__x86_64__)
 #include <immintrin.h>
-__attribute__((target("avx512f"))) static float chains_avx512(long n) {
-    __m512 b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-6f);
-#define DECL(x) __m512 x = _mm512_set1_ps(1.0f);
-    CHAINS(DECL)
-#undef DECL
+static inline __attribute__((target("avx2"))) float first_lane_256(__m256 v) { return _mm256_cvtss_f32(v); }
 #define STEP(x) x = _mm512_fmadd_ps(x, b, c); __asm__ volatile("" : "+v"(x));
-    for (long i = 0; i < n; i++) { CHAINS(STEP) }
+FMA_CHAINS(chains_avx512, __attribute__((target("avx512f"))), __m512, _mm512_set1_ps, _mm512_reduce_add_ps)
 #undef STEP
-    return _mm512_reduce_add_ps(SUM);
-}
-__attribute__((target("avx2,fma"))) static float chains_avx2(long n) {
-    __m256 b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-6f);
-#define DECL(x) __m256 x = _mm256_set1_ps(1.0f);
-    CHAINS(DECL)
-#undef DECL
 #define STEP(x) x = _mm256_fmadd_ps(x, b, c); __asm__ volatile("" : "+x"(x));
-    for (long i = 0; i < n; i++) { CHAINS(STEP) }
+FMA_CHAINS(chains_avx2, __attribute__((target("avx2,fma"))), __m256, _mm256_set1_ps, first_lane_256)
 #undef STEP
-    __m256 s = SUM;
-    float out[8];
-    _mm256_storeu_ps(out, s);
-    return out[0];
-}
 #elif defined(__aarch64__)
 #include <arm_neon.h>
-static float chains_neon(long n) {
-    float32x4_t b = vdupq_n_f32(0.999999f), c = vdupq_n_f32(1e-6f);
-#define DECL(x) float32x4_t x = vdupq_n_f32(1.0f);
-    CHAINS(DECL)
-#undef DECL
+static inline float first_lane_neon(float32x4_t v) { return vgetq_lane_f32(v, 0); }
 #define STEP(x) x = vfmaq_f32(c, x, b); __asm__ volatile("" : "+w"(x));
-    for (long i = 0; i < n; i++) { CHAINS(STEP) }
+FMA_CHAINS(chains_neon, , float32x4_t, vdupq_n_f32, first_lane_neon)
 #undef STEP
-    return vgetq_lane_f32(SUM, 0);
-}
 #endif
 
 double nc_fma_rate(int lanes, int runs) {
