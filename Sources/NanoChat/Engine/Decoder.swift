@@ -19,8 +19,23 @@ public protocol DecodeState: AnyObject {
     /// ([positions.count or rows, V]) at the given new positions (indices into the rows·count new tokens;
     /// nil = each row's last).
     func feed(_ tokens: [Int32], count: Int, positions: [Int]?) throws -> [Float]
+    /// `feed`, and each returned row's first argmax (what greedy sampling picks); a GPT finds it in the
+    /// head's pass over the logits.
+    func feedWithArgmax(_ tokens: [Int32], count: Int, positions: [Int]?) throws -> (logits: [Float], argmax: [Int32])
     /// A state with `rows` copies of this one-row state and room for `capacity` tokens per row.
     func replicated(rows: Int, capacity: Int) throws -> DecodeState
+}
+
+extension DecodeState {
+    public func feedWithArgmax(_ tokens: [Int32], count: Int, positions: [Int]?) throws -> (logits: [Float], argmax: [Int32]) {
+        let logits = try feed(tokens, count: count, positions: positions), n = positions?.count ?? rows
+        guard n > 0 else { return (logits, []) }
+        let V = logits.count / n
+        let argmax = logits.withUnsafeBufferPointer { lb in
+            (0..<n).map { r in firstArgmax(UnsafeBufferPointer(rebasing: lb[(r * V)..<((r + 1) * V)])) }
+        }
+        return (logits, argmax)
+    }
 }
 
 extension GPT: InferenceModel {
@@ -42,6 +57,14 @@ public final class CachedDecodeState: DecodeState {
     public var length: Int { cache.length }
 
     public func feed(_ tokens: [Int32], count: Int, positions: [Int]?) throws -> [Float] {
+        try forward(tokens, count: count, positions: positions, argmax: false).logits
+    }
+
+    public func feedWithArgmax(_ tokens: [Int32], count: Int, positions: [Int]?) throws -> (logits: [Float], argmax: [Int32]) {
+        try forward(tokens, count: count, positions: positions, argmax: true)
+    }
+
+    private func forward(_ tokens: [Int32], count: Int, positions: [Int]?, argmax wanted: Bool) throws -> (logits: [Float], argmax: [Int32]) {
         guard count > 0, tokens.count == rows * count else {
             throw NanoChatError("decode: \(tokens.count) tokens is not rows (\(rows)) × count (\(count))")
         }
@@ -52,13 +75,16 @@ public final class CachedDecodeState: DecodeState {
         }
         let outRows = positions?.count ?? rows
         var logits = [Float](repeating: 0, count: outRows * model.config.vocabSize)
+        var argmax = [Int32](repeating: 0, count: wanted ? outRows : 0)
         try tokens.withUnsafeBufferPointer { tb in
             try logits.withUnsafeMutableBufferPointer { lb in
-                try model.forwardCached(tb.baseAddress!, T: count, cache: cache, buffers: buffers!, logitRows: positions,
-                                        logits: lb.baseAddress!)
+                try argmax.withUnsafeMutableBufferPointer { ab in
+                    try model.forwardCached(tb.baseAddress!, T: count, cache: cache, buffers: buffers!, logitRows: positions,
+                                            logits: lb.baseAddress!, argmax: wanted ? ab.baseAddress! : nil)
+                }
             }
         }
-        return logits
+        return (logits, argmax)
     }
 
     public func replicated(rows n: Int, capacity: Int) throws -> DecodeState {

@@ -57,13 +57,19 @@ public final class Engine {
         if maxTokens == 0 { return }
         var rng = RNG(seed: seed)
         let V = model.config.vocabSize
+        // greedy rows take the argmax the model's head found in its pass over the logits
+        let greedy = temperature <= 0
+        func feed(_ s: DecodeState, _ t: [Int32], count: Int) throws -> (logits: [Float], argmax: [Int32]?) {
+            if greedy { return try s.feedWithArgmax(t, count: count, positions: nil) }
+            return (try s.feed(t, count: count, positions: nil), nil)
+        }
         // 1) batch-1 prefill; 2) the cache replicated over the rows
         let prefill = try model.makeDecodeState(rows: 1, capacity: tokens.count)
-        let first = try prefill.feed(tokens, count: tokens.count, positions: nil)
+        let first = try feed(prefill, tokens, count: tokens.count)
         let state = numSamples == 1 && maxTokens == 1 ? prefill
             : try prefill.replicated(rows: numSamples, capacity: tokens.count + maxTokens)
-        var logits = [Float]()
-        for _ in 0..<numSamples { logits += first }
+        var logits = [Float](), picks = first.argmax.map { [Int32](repeating: $0[0], count: numSamples) }
+        for _ in 0..<numSamples { logits += first.logits }
         var rows = [RowState](repeating: RowState(), count: numSamples)
         for step in 0..<maxTokens {
             if rows.allSatisfy(\.completed) { break }
@@ -73,15 +79,15 @@ public final class Engine {
                     if !rows[r].forced.isEmpty {
                         column[r] = rows[r].forced.removeFirst(); mask[r] = 0
                     } else {
-                        column[r] = sampleNextToken(UnsafeBufferPointer(rebasing: lb[(r * V)..<((r + 1) * V)]),
-                                                    temperature: temperature, topK: topK, rng: &rng)
+                        column[r] = picks?[r] ?? sampleNextToken(UnsafeBufferPointer(rebasing: lb[(r * V)..<((r + 1) * V)]),
+                                                                 temperature: temperature, topK: topK, rng: &rng)
                     }
                 }
             }
             for r in 0..<numSamples { advance(&rows[r], with: column[r]) }
             guard try onColumn(column, mask) else { return }
             if step + 1 < maxTokens && !rows.allSatisfy(\.completed) {
-                logits = try state.feed(column, count: 1, positions: nil)
+                (logits, picks) = try feed(state, column, count: 1)
             }
         }
     }

@@ -25,24 +25,28 @@ extension GPT {
     /// Runs `tokens` ([B, T] row-major) through the model after the cached positions of the cache rows
     /// `slots` (B of them, distinct; nil = every row 0..<cache.rows) and advances each by T. Writes the
     /// softcapped logits of the positions `logitRows` (indices into the B·T new positions; nil = the last
-    /// position of every row) to `logits`, [count, vocabSize].
+    /// position of every row) to `logits`, [count, vocabSize], and with `argmax` each of those rows' first
+    /// maximum, [count] (greedy decoding's pick, found in the head's pass).
     func forwardCached(_ tokens: UnsafePointer<Int32>, T: Int, cache: KVCache, buffers: InferenceBuffers,
-                       slots: [Int]? = nil, logitRows: [Int]? = nil, logits out: UnsafeMutablePointer<Float>) throws {
+                       slots: [Int]? = nil, logitRows: [Int]? = nil, logits out: UnsafeMutablePointer<Float>,
+                       argmax: UnsafeMutablePointer<Int32>? = nil) throws {
         let rowsIn = slots ?? Array(0..<cache.rows), B = rowsIn.count
         guard T > 0, B > 0 else { throw NanoChatError("GPT.forwardCached: no new tokens") }
         guard rowsIn.allSatisfy({ $0 >= 0 && $0 < cache.rows }) else {
             throw NanoChatError("GPT.forwardCached: slots \(rowsIn) must be rows of 0..<\(cache.rows)")
         }
         try forwardCached(tokens, segments: rowsIn.map { CachedSegment(cache: cache, row: $0, count: T) }, buffers: buffers,
-                          logitRows: logitRows ?? (0..<B).map { $0 * T + T - 1 }, logits: out)
+                          logitRows: logitRows ?? (0..<B).map { $0 * T + T - 1 }, logits: out, argmax: argmax)
     }
 
     /// The ragged forward: segment s takes tokens[n_s ..< n_s + count_s] (segments packed in order) and
     /// advances its cache row by count_s. Logits of the new positions `logitRows` go to `logits`,
-    /// [logitRows.count, vocabSize]. A segment of one token (decoding) attends by `decodeAttention`, all of
-    /// them together; a longer one (prefill) through the training attention over its own cache row.
+    /// [logitRows.count, vocabSize], and their argmax to `argmax`, [logitRows.count], when given. A segment of
+    /// one token (decoding) attends by `decodeAttention`, all of them together; a longer one (prefill)
+    /// through the training attention over its own cache row.
     func forwardCached(_ tokens: UnsafePointer<Int32>, segments: [CachedSegment], buffers: InferenceBuffers,
-                       logitRows rowsOut: [Int], logits out: UnsafeMutablePointer<Float>) throws {
+                       logitRows rowsOut: [Int], logits out: UnsafeMutablePointer<Float>,
+                       argmax: UnsafeMutablePointer<Int32>? = nil) throws {
         let c = config, C = c.nEmbd, H = c.nHead, Hkv = c.nKvHead, D = c.headDim, L = c.nLayer, V = c.vocabSize
         guard !segments.isEmpty, segments.allSatisfy({ $0.count > 0 }) else { throw NanoChatError("GPT.forwardCached: no new tokens") }
         var seen: [ObjectIdentifier: Set<Int>] = [:], offsets: [Int] = [], N = 0
@@ -141,11 +145,12 @@ extension GPT {
         defer { tm?.lap(.fwdHead) }
         let head = headWeights(scratch: a.widen)
         switch head {
-        case .bf16(let W16, _) where M <= smallGEMMMaxRows: decodeHead(out, a.xn, W16, M, C, V)
-        case .fp32(let W) where M <= smallGEMMMaxRows: decodeHead(out, a.xn, W, M, C, V)
+        case .bf16(let W16, _) where M <= smallGEMMMaxRows: decodeHead(out, a.xn, W16, M, C, V, argmax: argmax)
+        case .fp32(let W) where M <= smallGEMMMaxRows: decodeHead(out, a.xn, W, M, C, V, argmax: argmax)
         default:
             var outputs = HeadOutputs()
             outputs.logits = out
+            outputs.argmax = argmax
             lmHeadForward(outputs, a.xn, head, nil, M, C, V, chunk: a.headChunk, rows: a.headRows,
                           scratch: a.headScratch, workers: a.headWorkers)
         }

@@ -74,8 +74,12 @@ public final class GenerationRow {
         return RaggedRow(cache: cache!, tokens: pending, allLogits: all)
     }
 
-    /// Takes the forward's logits for the fed tokens ([1 or prompt.count, V]) and produces the next token.
-    func accept(logits: [Float], engine: Engine) {
+    /// Greedy without penalties in force: the next token is the logits' first argmax.
+    var picksArgmax: Bool { request.sampling.temperature <= 0 && (!request.sampling.hasPenalties || counts.isEmpty) }
+
+    /// Takes the forward's logits for the fed tokens ([1 or prompt.count, V]) and produces the next token;
+    /// `argmax` is the last row's first argmax when the forward found it (used when `picksArgmax`).
+    func accept(logits: [Float], argmax: Int32? = nil, engine: Engine) {
         let V = engine.model.config.vocabSize
         var last = logits
         if logits.count > V {   // the prompt's scores: position t predicts token t+1
@@ -93,6 +97,8 @@ public final class GenerationRow {
         let token: Int32
         if !tool.forced.isEmpty {
             token = tool.forced.removeFirst()
+        } else if let argmax, picksArgmax {
+            token = argmax
         } else {
             token = last.withUnsafeBufferPointer { sampleNextToken($0, options: request.sampling, counts: counts, rng: &rng) }
         }
@@ -146,8 +152,13 @@ public final class DecodeLoop {
             active.append(row); inputs.append(input)
         }
         guard !inputs.isEmpty else { return }
-        let logits = try model.forwardRagged(inputs, buffers: &buffers)
-        for (row, l) in zip(active, logits) { row.accept(logits: l, engine: engine) }
+        // when a row decodes greedily, the head's pass also finds each row's argmax
+        let greedy = active.contains { $0.picksArgmax }
+        var picks = [Int32](repeating: 0, count: active.count)
+        let logits = try picks.withUnsafeMutableBufferPointer { pb in
+            try model.forwardRagged(inputs, buffers: &buffers, argmax: greedy ? pb.baseAddress! : nil)
+        }
+        for (i, (row, l)) in zip(active, logits).enumerated() { row.accept(logits: l, argmax: greedy ? picks[i] : nil, engine: engine) }
     }
 
     /// Runs rows to the end.

@@ -6,11 +6,7 @@ import Foundation
 public func sampleNextToken(_ logits: UnsafeBufferPointer<Float>, temperature: Double, topK: Int?, rng: inout RNG) -> Int32 {
     let V = logits.count
     precondition(V > 0, "sampleNextToken: empty logits")
-    if temperature <= 0 {
-        var best = 0
-        for i in 1..<V where logits[i] > logits[best] { best = i }
-        return Int32(best)
-    }
+    if temperature <= 0 { return firstArgmax(logits) }
     let ids: [Int]
     if let k = topK, k > 0, k < V { ids = topKIndices(logits, k) } else { ids = Array(0..<V) }
     var maxL = -Float.infinity
@@ -24,6 +20,14 @@ public func sampleNextToken(_ logits: UnsafeBufferPointer<Float>, temperature: D
         if u < acc { return Int32(ids[j]) }
     }
     return Int32(ids[p.lastIndex(where: { $0 > 0 }) ?? 0])   // rounding left u at the very end
+}
+
+/// Greedy decoding's pick: the first maximum (best = 0, then i wins only when strictly greater), like
+/// torch.argmax. The decode head's fused argmax (HeadArgmax) gives exactly this.
+func firstArgmax(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
+    var best = 0
+    for i in 1..<logits.count where logits[i] > logits[best] { best = i }
+    return Int32(best)
 }
 
 /// Indices of the k largest values, largest first (ties: lower index first), via a size-k min-heap:

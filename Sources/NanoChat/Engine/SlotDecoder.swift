@@ -73,8 +73,9 @@ struct RaggedRow {
 extension GPT {
     /// Feeds each row's tokens after its cached positions and advances its cache, all in one forward.
     /// Returns, per row, the softcapped logits [positions, vocabSize] of its last new position (or all of
-    /// them with `allLogits`).
-    func forwardRagged(_ rows: [RaggedRow], buffers: inout InferenceBuffers?) throws -> [[Float]] {
+    /// them with `allLogits`); with `argmax` ([rows.count]) also each row's first argmax at its last new
+    /// position (greedy decoding's pick, found in the head's pass).
+    func forwardRagged(_ rows: [RaggedRow], buffers: inout InferenceBuffers?, argmax: UnsafeMutablePointer<Int32>? = nil) throws -> [[Float]] {
         guard !rows.isEmpty else { return [] }
         let V = config.vocabSize
         var tokens: [Int32] = [], wanted: [Int] = []
@@ -86,16 +87,20 @@ extension GPT {
         }
         if buffers == nil || buffers!.capacity < tokens.count { buffers = nil; buffers = InferenceBuffers(config: config, rows: tokens.count) }
         var out = [Float](repeating: 0, count: wanted.count * V)
+        var picks = [Int32](repeating: 0, count: argmax == nil ? 0 : wanted.count)
         try tokens.withUnsafeBufferPointer { tb in
             try out.withUnsafeMutableBufferPointer { ob in
-                try forwardCached(tb.baseAddress!, segments: rows.map { CachedSegment(cache: $0.cache, row: 0, count: $0.tokens.count) },
-                                  buffers: buffers!, logitRows: wanted, logits: ob.baseAddress!)
+                try picks.withUnsafeMutableBufferPointer { pb in
+                    try forwardCached(tb.baseAddress!, segments: rows.map { CachedSegment(cache: $0.cache, row: 0, count: $0.tokens.count) },
+                                      buffers: buffers!, logitRows: wanted, logits: ob.baseAddress!, argmax: argmax == nil ? nil : pb.baseAddress!)
+                }
             }
         }
         var result: [[Float]] = [], i = 0
-        for row in rows {
+        for (r, row) in rows.enumerated() {
             let m = row.allLogits ? row.tokens.count : 1
             result.append(Array(out[(i * V)..<((i + m) * V)])); i += m
+            argmax?[r] = picks.isEmpty ? 0 : picks[i - 1]
         }
         return result
     }

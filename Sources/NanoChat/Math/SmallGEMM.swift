@@ -48,13 +48,16 @@ func smallMatmulNT(_ x: UnsafePointer<Float>, _ segments: [GEMVSegment<BF16>], M
     streamSegments(x, segments, M: M, K: K, epilogue: epilogue)
 }
 
+/// Output rows per work chunk of `smallMatmulNT` over `total` rows: enough chunks to balance the threads, each
+/// a few hundred KB of weights. Chunk c covers rows c·chunkRows ..< (c+1)·chunkRows (an epilogue's slices).
+func smallGEMMChunkRows(total: Int) -> Int { max(8, min(256, (total + 4 * Threads.count - 1) / (4 * Threads.count)) & ~1) }
+
 @inline(__always)
 private func streamSegments<W: DecodeWeight>(_ x: UnsafePointer<Float>, _ segments: [GEMVSegment<W>], M: Int, K: Int,
                                              epilogue: ((Int, Int, Int, Int) -> Void)?) {
     precondition(M > 0, "smallMatmulNT: no rows")
     let total = segments.reduce(0) { $0 + $1.rows }
-    // chunks of output rows: enough to balance the threads, each a few hundred KB of weights
-    let chunkRows = max(8, min(256, (total + 4 * Threads.count - 1) / (4 * Threads.count)) & ~1)
+    let chunkRows = smallGEMMChunkRows(total: total)
     var starts: [Int] = []   // first global row of each segment
     var acc = 0
     for s in segments { starts.append(acc); acc += s.rows }

@@ -110,19 +110,67 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: HeadWeigh
 }
 
 /// The head for a few rows (decoding): logits[M, V] = softcap(x · Wᵀ) in one streaming pass over W,
-/// each slice softcapped while it is still in cache. x: [M, C]; W: [Vp, C] (rows ≥ V never read).
+/// each slice softcapped while it is still in cache. x: [M, C]; W: [Vp, C] (rows ≥ V never read). With
+/// `argmax` ([M]) the same pass finds each row's first maximum (greedy decoding's pick) from per-slice
+/// partial maxima, so no one re-reads the M·V logits for it.
 func decodeHead(_ logits: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ W: UnsafePointer<Float>,
-                _ M: Int, _ C: Int, _ V: Int) {
+                _ M: Int, _ C: Int, _ V: Int, argmax: UnsafeMutablePointer<Int32>? = nil) {
+    let picks = argmax.map { HeadArgmax(M: M, V: V, out: $0) }
     smallMatmulNT(x, [GEMVSegment(weights: W, out: logits, rows: V, ldOut: V)], M: M, K: C) { _, m, lo, hi in
         softcapInPlace(logits + m * V + lo, hi - lo)
+        picks?.record(logits + m * V, m, lo, hi)
     }
+    picks?.finish(logits)
 }
 
 /// The same over bf16 weights W16 [V, C] (widened in the kernel).
 func decodeHead(_ logits: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ W16: UnsafePointer<BF16>,
-                _ M: Int, _ C: Int, _ V: Int) {
+                _ M: Int, _ C: Int, _ V: Int, argmax: UnsafeMutablePointer<Int32>? = nil) {
+    let picks = argmax.map { HeadArgmax(M: M, V: V, out: $0) }
     smallMatmulNT(x, [GEMVSegment(weights: W16, out: logits, rows: V, ldOut: V)], M: M, K: C) { _, m, lo, hi in
         softcapInPlace(logits + m * V + lo, hi - lo)
+        picks?.record(logits + m * V, m, lo, hi)
+    }
+    picks?.finish(logits)
+}
+
+/// Each row's first argmax over the head's slices (smallMatmulNT's chunks of vocabulary rows, on any
+/// thread): every slice keeps its largest value and where it first occurs, then the slices are combined in
+/// vocabulary order. That is exactly `sampleNextToken`'s greedy scan (best = 0; i wins only when strictly
+/// greater), NaNs included: a NaN is never greater than anything, and a NaN at index 0 wins outright.
+final class HeadArgmax {
+    let M: Int, V: Int, chunkRows: Int, chunks: Int
+    let out: UnsafeMutablePointer<Int32>
+    private let best: UnsafeMutablePointer<Float>    // [M, chunks]
+    private let at: UnsafeMutablePointer<Int32>      // [M, chunks]
+
+    init(M: Int, V: Int, out: UnsafeMutablePointer<Int32>) {
+        self.M = M; self.V = V; self.out = out
+        chunkRows = smallGEMMChunkRows(total: V)
+        chunks = (V + chunkRows - 1) / chunkRows
+        best = .allocate(capacity: M * chunks); at = .allocate(capacity: M * chunks)
+    }
+    deinit { best.deallocate(); at.deallocate() }
+
+    /// Row m's slice z[lo..<hi] (softcapped): its largest non-NaN value and first index (−∞ and −1: none).
+    @inline(__always) func record(_ z: UnsafePointer<Float>, _ m: Int, _ lo: Int, _ hi: Int) {
+        var top = F8(repeating: -.infinity), j = lo
+        while j + 8 <= hi { let v = load8(z + j); top.replace(with: v, where: v .> top); j += 8 }
+        var value = top.max()
+        while j < hi { if z[j] > value { value = z[j] }; j += 1 }
+        var index = -1
+        if value > -.infinity { index = lo; while z[index] != value { index += 1 } }
+        let slot = m * chunks + lo / chunkRows
+        best[slot] = value; at[slot] = Int32(index)
+    }
+
+    /// Combines the slices of every row into out[m].
+    func finish(_ logits: UnsafePointer<Float>) {
+        for m in 0..<M {
+            var value = -Float.infinity, index: Int32 = 0
+            for c in 0..<chunks where best[m * chunks + c] > value { value = best[m * chunks + c]; index = at[m * chunks + c] }
+            out[m] = logits[m * V].isNaN ? 0 : index
+        }
     }
 }
 
