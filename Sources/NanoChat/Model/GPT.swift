@@ -10,7 +10,8 @@ public final class GPT: LanguageModel {
     public let config: GPTConfig
     public let layout: ParameterLayout
     public let params: FlatBuffer
-    public let grads: FlatBuffer
+    /// Made on first use (training): inference tools never touch it, and at d12 it is 1.1 GB of zeroed pages.
+    public private(set) lazy var grads = FlatBuffer(count: layout.totalCount)
 
     let rope: RotaryTables
     let windows: [Int]
@@ -35,7 +36,6 @@ public final class GPT: LanguageModel {
         self.config = config
         layout = ParameterLayout(config: config)
         params = FlatBuffer(count: layout.totalCount)
-        grads = FlatBuffer(count: layout.totalCount)
         rope = RotaryTables(headDim: config.headDim, rows: config.rotaryLimit)
         windows = config.windowSizes
         let lay = layout
