@@ -50,9 +50,7 @@ public enum Platform {
     /// the bytes released.
     @discardableResult
     public static func releasePages(_ start: UnsafeMutableRawPointer, byteCount: Int) -> Int {
-        let page = Int(getpagesize()), first = Int(bitPattern: start)
-        let lo = (first + page - 1) / page * page, hi = (first + byteCount) / page * page
-        guard hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) else { return 0 }
+        guard case let (p, lo, hi, _)? = wholePages(start, byteCount: byteCount) else { return 0 }
         #if os(Linux)
         _ = madvise(p, hi - lo, MADV_NOHUGEPAGE)
         guard madvise(p, hi - lo, MADV_DONTNEED) == 0 else { return 0 }
@@ -65,9 +63,7 @@ public enum Platform {
     /// Bytes of the whole pages inside `[start, start + byteCount)` that are resident in memory now
     /// (mincore(2)); nil when the kernel does not say.
     public static func residentBytes(_ start: UnsafeRawPointer, byteCount: Int) -> Int? {
-        let page = Int(getpagesize()), first = Int(bitPattern: start)
-        let lo = (first + page - 1) / page * page, hi = (first + byteCount) / page * page
-        guard hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) else { return 0 }
+        guard case let (p, lo, hi, page)? = wholePages(start, byteCount: byteCount) else { return 0 }
         #if canImport(Darwin)
         var pages = [CChar](repeating: 0, count: (hi - lo) / page)
         #else
@@ -75,6 +71,15 @@ public enum Platform {
         #endif
         guard mincore(p, hi - lo, &pages) == 0 else { return nil }
         return pages.reduce(0) { $0 + (($1 & 1) != 0 ? page : 0) }
+    }
+
+    /// The pages lying wholly inside `[start, start + byteCount)`: their first address, as a pointer and as a
+    /// number, the end, and the page size; nil when there are none.
+    private static func wholePages(_ start: UnsafeRawPointer, byteCount: Int) -> (UnsafeMutableRawPointer, Int, Int, Int)? {
+        let page = Int(getpagesize()), first = Int(bitPattern: start)
+        let lo = (first + page - 1) / page * page, hi = (first + byteCount) / page * page
+        guard hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) else { return nil }
+        return (p, lo, hi, page)
     }
 
     /// Is this file descriptor a terminal (progress lines are drawn in place only there)?

@@ -37,12 +37,10 @@ public struct PeakFLOPS: Sendable {
         #endif
         #endif
         let fmaPerSecond = nc_fma_rate(Int32(lanes), 25)
-        if fmaPerSecond > 0 {
-            return PeakFLOPS(cores: max(1, cores), fmaUnits: units, lanes: lanes, isa: isa, gigahertz: fmaPerSecond / Double(units) / 1e9,
-                             clockSource: "vector clock: measured \(isa) FMA rate / \(units) units")
-        }
-        return PeakFLOPS(cores: max(1, cores), fmaUnits: units, lanes: lanes, isa: isa, gigahertz: measureClockGHz(),
-                         clockSource: "scalar clock, measured")
+        let (gigahertz, source) = fmaPerSecond > 0
+            ? (fmaPerSecond / Double(units) / 1e9, "vector clock: measured \(isa) FMA rate / \(units) units")
+            : (measureClockGHz(), "scalar clock, measured")
+        return PeakFLOPS(cores: max(1, cores), fmaUnits: units, lanes: lanes, isa: isa, gigahertz: gigahertz, clockSource: source)
     }
 
     /// Core clock in GHz: best of several short runs (~1.5 ms each, so some run between preemptions on a
