@@ -59,7 +59,9 @@ var targets: [Target] = [
     .executableTarget(name: "report", dependencies: ["NanoChat"], path: "Sources/report"),
 
     // MARK: - Benchmarks (outside the library: dev/bench.sh, dev/infer_bench.sh)
-    .target(name: "NanoChatBench", dependencies: ["NanoChat"], path: "Sources/NanoChatBench",
+    .target(name: "CBenchKernels", path: "Sources/CBenchKernels",
+            cSettings: [.unsafeFlags(["-O3"] + cpuFlags.filter { $0 != "-Xcc" }, .when(configuration: .release))]),
+    .target(name: "NanoChatBench", dependencies: ["NanoChat", "CBenchKernels"], path: "Sources/NanoChatBench",
             swiftSettings: [.unsafeFlags([optimization] + moduleMode + cpuFlags, .when(configuration: .release))]),
     .executableTarget(name: "bench", dependencies: ["NanoChat", "NanoChatBench"], path: "Sources/bench"),
     .executableTarget(name: "infer_bench", dependencies: ["NanoChat", "NanoChatBench"], path: "Sources/infer_bench"),

@@ -1,35 +1,39 @@
+import CBenchKernels
 import Foundation
 import NanoChat
 
-/// Read bandwidth in bytes/s: the best of a few parallel SIMD sums over a buffer far larger than the
-/// caches, on all threads (the roofline a decode step's weight and KV reads are measured against).
-public func measureReadBandwidth(megabytes: Int = 512, reps: Int = 4) -> Double {
+/// The read bandwidth a decode step is measured against (MBU's denominator), in bytes/s, and how it was
+/// found: the best of `reps` parallel SIMD sums over a buffer far larger than the caches, on all threads,
+/// each thread reading its share as 1, 4, 8 or 16 interleaved streams. One sequential stream per core
+/// leaves bandwidth unused on many servers (here 18–20 GB/s against 27–32 with 8 streams, 2026-12-03 in
+/// dev/LOG.md), and the decode kernels read several weight rows at once, so one stream alone would be a
+/// roofline they beat (MBU above 100 %).
+public struct ReadBandwidth {
+    public let bytesPerSecond: Double
+    public let streams: Int   // per thread, in the best run
+}
+
+public func measureReadBandwidth(megabytes: Int = 512, reps: Int = 3) -> ReadBandwidth {
     let n = megabytes << 18   // floats
     let buf = UnsafeMutablePointer<Float>.allocate(capacity: n)
     defer { buf.deallocate() }
     Threads.parallelFor(n, minChunk: 1 << 20) { r in (buf + r.lowerBound).update(repeating: 1, count: r.count) }
-    var best = 0.0, sink: Float = 0
+    var best = ReadBandwidth(bytesPerSecond: 0, streams: 1), sink: Float = 0
     for _ in 0..<reps {
-        let parts = Threads.count
-        var sums = [Float](repeating: 0, count: parts)
-        let t0 = Date()
-        sums.withUnsafeMutableBufferPointer { sp in
-            let s = sp.baseAddress!
-            Threads.parallelFor(parts) { r in
-                for w in r {
-                    let lo = n * w / parts, hi = n * (w + 1) / parts
-                    var acc = SIMD16<Float>(), acc2 = SIMD16<Float>(), i = lo
-                    while i + 32 <= hi {
-                        acc += UnsafeRawPointer(buf + i).loadUnaligned(as: SIMD16<Float>.self)
-                        acc2 += UnsafeRawPointer(buf + i + 16).loadUnaligned(as: SIMD16<Float>.self)
-                        i += 32
-                    }
-                    s[w] = (acc + acc2).sum()
+        for streams in [1, 4, 8, 16] {
+            let parts = Threads.count
+            var sums = [Float](repeating: 0, count: parts)
+            let t0 = Date()
+            sums.withUnsafeMutableBufferPointer { sp in
+                let s = sp.baseAddress!
+                Threads.parallelFor(parts) { r in
+                    for w in r { s[w] = ncb_stream_sum(buf + n * w / parts, n * (w + 1) / parts - n * w / parts, Int32(streams)) }
                 }
             }
+            let rate = Double(n * 4) / Date().timeIntervalSince(t0)
+            if rate > best.bytesPerSecond { best = ReadBandwidth(bytesPerSecond: rate, streams: streams) }
+            sink += sums.reduce(0, +)
         }
-        best = max(best, Double(n * 4) / Date().timeIntervalSince(t0))
-        sink += sums.reduce(0, +)
     }
     if sink == -1 { print(sink) }   // keeps the sums alive
     return best

@@ -94,7 +94,7 @@ public enum InferBench {
         let prompt = Array(loaded.prompt.prefix(promptLen))
         let engine = Engine(model: model, tokenizer: loaded.tokenizer)
 
-        let bandwidth = measureReadBandwidth()
+        let probe = measureReadBandwidth(), bandwidth = probe.bytesPerSecond
         let params = model.params.count, weightRead = model.matrixBytes
         let stored = model.weightBytes
         let contextMid = promptLen + o.decodeTokens / 2
@@ -103,7 +103,7 @@ public enum InferBench {
         let line = String(repeating: "=", count: 100)
         print(line)
         print("Model: \(loaded.label)\(loaded.step.map { " (step \($0))" } ?? "") | depth \(c.nLayer), dim \(c.nEmbd), heads \(c.nHead), kv heads \(c.nKvHead), vocab \(c.vocabSize)")
-        print("CPU: \(Platform.cpuModel ?? "unknown") | \(Threads.count) threads | streaming read \(String(format: "%.1f", bandwidth / 1e9)) GB/s (measured now)")
+        print("CPU: \(Platform.cpuModel ?? "unknown") | \(Threads.count) threads | streaming read \(String(format: "%.1f", bandwidth / 1e9)) GB/s (measured now, best of 1–16 streams per thread: \(probe.streams))")
         print(String(repeating: "-", count: 100))
         print("Parameters: \(commas(params)) | matrices + lm_head in \(model.weightDType) | stored \(stored >> 20) MiB | read per decode step \(weightRead >> 20) MiB (matrices + lm_head)")
         print("KV cache: \(commas(kvStore)) bytes/token stored | \(commas(kvRead)) bytes read/step/row at context \(contextMid) (window pattern \(c.windowPattern))")
@@ -148,7 +148,7 @@ public enum InferBench {
         let payload: JSONValue = .object([
             ("source", o.depth > 0 ? .string("random") : .string(o.checkpoint.source)), ("step", loaded.step.map { .int($0) } ?? .null),
             ("model_config", (try? JSONValue.encoding(c)) ?? .null), ("cpu", .string(Platform.cpuModel ?? "unknown")), ("threads", .int(Threads.count)),
-            ("dtype", .string(o.dtype)), ("read_bandwidth_bytes_per_sec", .double(bandwidth)), ("num_params", .int(params)),
+            ("dtype", .string(o.dtype)), ("read_bandwidth_bytes_per_sec", .double(bandwidth)), ("read_bandwidth_streams", .int(probe.streams)), ("num_params", .int(params)),
             ("weight_bytes", .int(stored)), ("weight_read_bytes_per_step", .int(weightRead)),
             ("kv_bytes_per_token", .int(kvStore)), ("kv_read_bytes_per_step", .int(kvRead)), ("context_mid", .int(contextMid)),
             ("ceiling_bs1_tok_per_sec", .double(ceiling)), ("prompt_tokens", .int(promptLen)), ("decode_tokens", .int(o.decodeTokens)),

@@ -25,3 +25,11 @@ void nc_head_dlogits(float *row, const float *e, long n8, float inv, float scale
 /// 4: NEON): the best of `runs` timings of 12 independent FMA chains. 0 when this CPU or build has no such
 /// vectors. The MFU denominator is cores × this × lanes × 2.
 double nc_fma_rate(int lanes, int runs);
+
+/// The decode GEMV (Math/SmallGEMM.swift): out[m·ldOut + o] = Σ_k x[m·K + k]·W[o·K + k] for m < M, lo ≤ o < hi;
+/// x: [M, K], W: [rows, K] fp32 or bf16 (the upper half of an fp32). Each output is 16 fused multiply-add
+/// lanes over k (lane l takes k ≡ l mod 16, in increasing k), the lanes summed as a tree ((l, l+8), then
+/// (l, l+4), (l, l+2), (0, 1)), then the k ≥ 16⌊K/16⌋ tail fused in order: the same on every target and for
+/// every M, lo and hi.
+void nc_gemv_f32(const float *x, const float *W, float *out, long ldOut, long M, long K, long lo, long hi);
+void nc_gemv_bf16(const float *x, const unsigned short *W, float *out, long ldOut, long M, long K, long lo, long hi);

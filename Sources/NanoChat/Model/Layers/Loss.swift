@@ -110,24 +110,13 @@ func lmHeadForward(_ out: HeadOutputs, _ x: UnsafePointer<Float>, _ W: HeadWeigh
 }
 
 /// The head for a few rows (decoding): logits[M, V] = softcap(x · Wᵀ) in one streaming pass over W,
-/// each slice softcapped while it is still in cache. x: [M, C]; W: [Vp, C] (rows ≥ V never read). With
+/// each slice softcapped while it is still in cache. x: [M, C]; W: [Vp, C], fp32 or bf16 (rows ≥ V never read). With
 /// `argmax` ([M]) the same pass finds each row's first maximum (greedy decoding's pick) from per-slice
 /// partial maxima, so no one re-reads the M·V logits for it.
-func decodeHead(_ logits: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ W: UnsafePointer<Float>,
-                _ M: Int, _ C: Int, _ V: Int, argmax: UnsafeMutablePointer<Int32>? = nil) {
+func decodeHead<E: DecodeWeight>(_ logits: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ W: UnsafePointer<E>,
+                                  _ M: Int, _ C: Int, _ V: Int, argmax: UnsafeMutablePointer<Int32>? = nil) {
     let picks = argmax.map { HeadArgmax(M: M, V: V, out: $0) }
     smallMatmulNT(x, [GEMVSegment(weights: W, out: logits, rows: V, ldOut: V)], M: M, K: C) { _, m, lo, hi in
-        softcapInPlace(logits + m * V + lo, hi - lo)
-        picks?.record(logits + m * V, m, lo, hi)
-    }
-    picks?.finish(logits)
-}
-
-/// The same over bf16 weights W16 [V, C] (widened in the kernel).
-func decodeHead(_ logits: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ W16: UnsafePointer<BF16>,
-                _ M: Int, _ C: Int, _ V: Int, argmax: UnsafeMutablePointer<Int32>? = nil) {
-    let picks = argmax.map { HeadArgmax(M: M, V: V, out: $0) }
-    smallMatmulNT(x, [GEMVSegment(weights: W16, out: logits, rows: V, ldOut: V)], M: M, K: C) { _, m, lo, hi in
         softcapInPlace(logits + m * V + lo, hi - lo)
         picks?.record(logits + m * V, m, lo, hi)
     }

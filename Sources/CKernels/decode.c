@@ -1,0 +1,56 @@
+#include "CKernels.h"
+#include <string.h>
+
+// The decode GEMV (Math/SmallGEMM.swift: smallMatmulNT): out[m, o] = x[m, :] · W[o, :] for a few rows m,
+// each weight row streamed from memory once per call for all of them. decode_impl.h holds the kernel; it
+// is compiled once for AVX-512 (32 registers: tiles of 8 weight rows × 1–2 x rows or 4 × 4) and once for the
+// default target (4 × 1 or 2 × 2), picked at run time. Every output is the same sum in the same order on both (16 fused
+// multiply-add lanes over K, a fixed tree over the lanes, then the tail), whatever M, the tile or the
+// thread: a sequence decodes to the same tokens alone or batched, and bf16 weights give exactly the fp32
+// kernel's result on their widened values.
+
+#define NC_GROUP 8   // weight rows per group (a multiple of both row tiles)
+#pragma clang diagnostic ignored "-Wpsabi"   // the 16-lane helpers are always inlined: no vector crosses a call
+typedef float g16 __attribute__((ext_vector_type(16)));
+typedef float g4 __attribute__((ext_vector_type(4)));
+typedef float g2 __attribute__((ext_vector_type(2)));
+typedef unsigned short gh16 __attribute__((ext_vector_type(16)));
+typedef unsigned int gu16 __attribute__((ext_vector_type(16)));   // vector casts between these are bit casts
+#define AI static inline __attribute__((always_inline))
+
+#if defined(__x86_64__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,fma"))), apply_to = function)
+#define NC_NAME(f) f##_avx512
+#define NC_ROW_TILE(T) ((T) <= 2 ? 8 : 4)   // more rows in flight when few x rows share them
+#define NC_X_TILE 4
+#include "decode_impl.h"
+#undef NC_NAME
+#undef NC_ROW_TILE
+#undef NC_X_TILE
+#pragma clang attribute pop
+static int has_avx512(void) {
+    static int cached = -1;
+    if (cached < 0) cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 1 : 0;
+    return cached;
+}
+#endif
+
+#define NC_NAME(f) f##_default
+#define NC_ROW_TILE(T) ((T) == 1 ? 4 : 2)
+#define NC_X_TILE 2
+#include "decode_impl.h"
+#undef NC_NAME
+
+void nc_gemv_f32(const float *x, const float *W, float *out, long ldOut, long M, long K, long lo, long hi) {
+#if defined(__x86_64__)
+    if (has_avx512()) { gemv_f32_avx512(x, W, out, ldOut, M, K, lo, hi); return; }
+#endif
+    gemv_f32_default(x, W, out, ldOut, M, K, lo, hi);
+}
+
+void nc_gemv_bf16(const float *x, const unsigned short *W, float *out, long ldOut, long M, long K, long lo, long hi) {
+#if defined(__x86_64__)
+    if (has_avx512()) { gemv_bf16_avx512(x, W, out, ldOut, M, K, lo, hi); return; }
+#endif
+    gemv_bf16_default(x, W, out, ldOut, M, K, lo, hi);
+}
