@@ -17,6 +17,7 @@ public func measureReadBandwidth(megabytes: Int = 512, reps: Int = 3) -> ReadBan
     let n = megabytes << 18   // floats
     let buf = UnsafeMutablePointer<Float>.allocate(capacity: n)
     defer { buf.deallocate() }
+    Platform.adviseHugePages(buf, byteCount: n * 4)   // as the weights and KV caches are (same TLB cost)
     Threads.parallelFor(n, minChunk: 1 << 20) { r in (buf + r.lowerBound).update(repeating: 1, count: r.count) }
     var best = ReadBandwidth(bytesPerSecond: 0, streams: 1), sink: Float = 0
     for _ in 0..<reps {
