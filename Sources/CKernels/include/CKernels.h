@@ -33,3 +33,13 @@ double nc_fma_rate(int lanes, int runs);
 /// every M, lo and hi.
 void nc_gemv_f32(const float *x, const float *W, float *out, long ldOut, long M, long K, long lo, long hi);
 void nc_gemv_bf16(const float *x, const unsigned short *W, float *out, long ldOut, long M, long K, long lo, long hi);
+
+/// Decode attention's key pass over one block (Model/Layers/DecodeAttention.swift): scores[h·ld + j] =
+/// scale · Σ_d q[h·D + d]·keys[j·ks + (h/group)·D + d] for h < nh, j < n, each dot in nc_gemv_f32's order;
+/// prefetches `run` floats at position j + ahead as it goes.
+void nc_attn_scores(const float *q, const float *keys, long ks, long nh, long group, long D, long n, float scale,
+                    float *scores, long ld, long ahead, long run);
+
+/// Its value pass: acc[h·D + d] = fma(p[h·ld + j], values[j·ks + (h/group)·D + d], acc[h·D + d]) for j = 0, 1, … n−1.
+void nc_attn_values(float *acc, const float *p, long ld, const float *values, long ks, long nh, long group, long D,
+                    long n, long ahead, long run);

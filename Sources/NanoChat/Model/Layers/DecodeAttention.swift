@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 // Attention of one new query per row over that row's KV cache (decoding; nanochat's flash_attn_with_kvcache
@@ -5,7 +6,8 @@ import Foundation
 // heads (GQA included), in blocks of `decodeKeyBlock` keys with an online softmax (running max and sum,
 // rescaled once per block). A work item is a row and a range of its kv heads, so it reads each cached
 // position's keys of those heads as one contiguous run: the cache is [positions, Hkv, D], and one item per
-// (row, head) read 512 bytes every 3 KB at d12, which ran at a third of the streaming bandwidth. Rows
+// (row, head) read 512 bytes every 3 KB at d12, which ran at a third of the streaming bandwidth. The two
+// passes over a block are C (CKernels/attention.c: fused multiply-adds, four keys' dots at once). Rows
 // split into head ranges only when there are fewer rows than threads. Each head's arithmetic is the same
 // whatever the split. The window is the training rule: the query at position p sees key j iff j ≤ p
 // and p − j ≤ left.
@@ -42,18 +44,11 @@ func decodeAttention(_ y: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>
                 runMax.update(repeating: -Float.infinity, count: nh)
                 runSum.update(repeating: 0, count: nh)
                 let run = (g1 - g0) * D   // floats of this item's heads at one position
-                @inline(__always) func prefetchRun(_ at: UnsafePointer<Float>) {
-                    var o = 0
-                    while o < run { BLAS.prefetch(at + o); o += 16 }
-                }
                 var j0 = max(0, p - left)
                 while j0 <= p {
                     let j1 = min(p + 1, j0 + decodeKeyBlock), n = j1 - j0
-                    for j in 0..<n {   // one pass over the block's keys for every head of the item
-                        let kj = kb + (j0 + j) * ks
-                        prefetchRun(kj + decodePrefetchAhead * ks)   // never faults, even past the cache's end
-                        for h in 0..<nh { scores[h * decodeKeyBlock + j] = vdot(qg + h * D, kj + (h / group) * D, D) * scale }
-                    }
+                    // one pass over the block's keys for every head of the item
+                    nc_attn_scores(qg, kb + j0 * ks, ks, nh, group, D, n, scale, scores, decodeKeyBlock, decodePrefetchAhead, run)
                     for h in 0..<nh {
                         let row = scores + h * decodeKeyBlock
                         var mx = runMax[h]
@@ -63,11 +58,8 @@ func decodeAttention(_ y: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>
                         runSum[h] = runSum[h] * rescale + expShifted(row, n, mx)
                         runMax[h] = mx
                     }
-                    for j in 0..<n {   // one pass over the block's values
-                        let vj = vb + (j0 + j) * ks
-                        prefetchRun(vj + decodePrefetchAhead * ks)
-                        for h in 0..<nh { vaxpy(acc + h * D, scores[h * decodeKeyBlock + j], vj + (h / group) * D, D) }
-                    }
+                    // one pass over the block's values
+                    nc_attn_values(acc, scores, decodeKeyBlock, vb + j0 * ks, ks, nh, group, D, n, decodePrefetchAhead, run)
                     j0 = j1
                 }
                 for h in 0..<nh {

@@ -1,0 +1,46 @@
+#include "CKernels.h"
+#include <string.h>
+
+// The two streaming passes of decode attention (Model/Layers/DecodeAttention.swift) over one block of cached
+// positions: scores against the keys, then the softmax-weighted sum of the values. attention_impl.h holds them;
+// compiled once for AVX-512 and once for the default target, picked at run time, in the same order on both
+// (16 fused multiply-add lanes over D and a fixed tree, as nc_gemv_f32; values added in increasing position).
+
+#pragma clang diagnostic ignored "-Wpsabi"   // the 16-lane helpers are always inlined: no vector crosses a call
+typedef float a16 __attribute__((ext_vector_type(16)));
+typedef float a4 __attribute__((ext_vector_type(4)));
+typedef float a2 __attribute__((ext_vector_type(2)));
+#define AI static inline __attribute__((always_inline))
+
+#if defined(__x86_64__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,fma"))), apply_to = function)
+#define NC_NAME(f) f##_avx512
+#include "attention_impl.h"
+#undef NC_NAME
+#pragma clang attribute pop
+static int has_avx512(void) {
+    static int cached = -1;
+    if (cached < 0) cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 1 : 0;
+    return cached;
+}
+#endif
+
+#define NC_NAME(f) f##_default
+#include "attention_impl.h"
+#undef NC_NAME
+
+void nc_attn_scores(const float *q, const float *keys, long ks, long nh, long group, long D, long n, float scale,
+                    float *scores, long ld, long ahead, long run) {
+#if defined(__x86_64__)
+    if (has_avx512()) { attn_scores_avx512(q, keys, ks, nh, group, D, n, scale, scores, ld, ahead, run); return; }
+#endif
+    attn_scores_default(q, keys, ks, nh, group, D, n, scale, scores, ld, ahead, run);
+}
+
+void nc_attn_values(float *acc, const float *p, long ld, const float *values, long ks, long nh, long group, long D,
+                    long n, long ahead, long run) {
+#if defined(__x86_64__)
+    if (has_avx512()) { attn_values_avx512(acc, p, ld, values, ks, nh, group, D, n, ahead, run); return; }
+#endif
+    attn_values_default(acc, p, ld, values, ks, nh, group, D, n, ahead, run);
+}
