@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "dispatch.h"
 #include <string.h>
 
 // The two streaming passes of decode attention (Model/Layers/DecodeAttention.swift) over one block of cached
@@ -18,11 +19,6 @@ typedef float a2 __attribute__((ext_vector_type(2)));
 #include "attention_impl.h"
 #undef NC_NAME
 #pragma clang attribute pop
-static int has_avx512(void) {
-    static int cached = -1;
-    if (cached < 0) cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 1 : 0;
-    return cached;
-}
 #endif
 
 #define NC_NAME(f) f##_default
@@ -32,7 +28,7 @@ static int has_avx512(void) {
 void nc_attn_scores(const float *q, const float *keys, long ks, long nh, long group, long D, long n, float scale,
                     float *scores, long ld, long ahead, long run) {
 #if defined(__x86_64__)
-    if (has_avx512()) { attn_scores_avx512(q, keys, ks, nh, group, D, n, scale, scores, ld, ahead, run); return; }
+    if (nc_cpu_has_avx512()) { attn_scores_avx512(q, keys, ks, nh, group, D, n, scale, scores, ld, ahead, run); return; }
 #endif
     attn_scores_default(q, keys, ks, nh, group, D, n, scale, scores, ld, ahead, run);
 }
@@ -40,7 +36,7 @@ void nc_attn_scores(const float *q, const float *keys, long ks, long nh, long gr
 void nc_attn_values(float *acc, const float *p, long ld, const float *values, long ks, long nh, long group, long D,
                     long n, long ahead, long run) {
 #if defined(__x86_64__)
-    if (has_avx512()) { attn_values_avx512(acc, p, ld, values, ks, nh, group, D, n, ahead, run); return; }
+    if (nc_cpu_has_avx512()) { attn_values_avx512(acc, p, ld, values, ks, nh, group, D, n, ahead, run); return; }
 #endif
     attn_values_default(acc, p, ld, values, ks, nh, group, D, n, ahead, run);
 }

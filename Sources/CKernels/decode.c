@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "dispatch.h"
 #include <string.h>
 
 // The decode GEMV (Math/SmallGEMM.swift: smallMatmulNT): out[m, o] = x[m, :] · W[o, :] for a few rows m,
@@ -28,11 +29,6 @@ typedef unsigned int gu16 __attribute__((ext_vector_type(16)));   // vector cast
 #undef NC_ROW_TILE
 #undef NC_X_TILE
 #pragma clang attribute pop
-static int has_avx512(void) {
-    static int cached = -1;
-    if (cached < 0) cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") ? 1 : 0;
-    return cached;
-}
 #endif
 
 #define NC_NAME(f) f##_default
@@ -43,14 +39,14 @@ static int has_avx512(void) {
 
 void nc_gemv_f32(const float *x, const float *W, float *out, long ldOut, long M, long K, long lo, long hi) {
 #if defined(__x86_64__)
-    if (has_avx512()) { gemv_f32_avx512(x, W, out, ldOut, M, K, lo, hi); return; }
+    if (nc_cpu_has_avx512()) { gemv_f32_avx512(x, W, out, ldOut, M, K, lo, hi); return; }
 #endif
     gemv_f32_default(x, W, out, ldOut, M, K, lo, hi);
 }
 
 void nc_gemv_bf16(const float *x, const unsigned short *W, float *out, long ldOut, long M, long K, long lo, long hi) {
 #if defined(__x86_64__)
-    if (has_avx512()) { gemv_bf16_avx512(x, W, out, ldOut, M, K, lo, hi); return; }
+    if (nc_cpu_has_avx512()) { gemv_bf16_avx512(x, W, out, ldOut, M, K, lo, hi); return; }
 #endif
     gemv_bf16_default(x, W, out, ldOut, M, K, lo, hi);
 }

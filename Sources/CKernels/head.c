@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "dispatch.h"
 #include <string.h>
 
 // The lm-head's per-row passes (Model/Layers/Loss.swift: headRow), lane for lane the math of Math/Vector.swift's
@@ -18,11 +19,6 @@ typedef unsigned u16 __attribute__((ext_vector_type(16)));   // vector casts bet
 #include "head_impl.h"
 #undef NC_NAME
 #pragma clang attribute pop
-static int has_avx512(void) {
-    static int cached = -1;
-    if (cached < 0) cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    return cached;
-}
 #endif
 
 #define NC_NAME(f) f##_default
@@ -31,14 +27,14 @@ static int has_avx512(void) {
 
 void nc_head_softcap_exp(float *row, float *e, long n8, float *sums8) {
 #if defined(__x86_64__)
-    if (has_avx512()) { softcap_exp_avx512(row, e, n8, sums8); return; }
+    if (nc_cpu_has_avx512()) { softcap_exp_avx512(row, e, n8, sums8); return; }
 #endif
     softcap_exp_default(row, e, n8, sums8);
 }
 
 void nc_head_dlogits(float *row, const float *e, long n8, float inv, float scale) {
 #if defined(__x86_64__)
-    if (has_avx512()) { dlogits_avx512(row, e, n8, inv, scale); return; }
+    if (nc_cpu_has_avx512()) { dlogits_avx512(row, e, n8, inv, scale); return; }
 #endif
     dlogits_default(row, e, n8, inv, scale);
 }
