@@ -13,17 +13,9 @@ typedef float a4 __attribute__((ext_vector_type(4)));
 typedef float a2 __attribute__((ext_vector_type(2)));
 #define AI static inline __attribute__((always_inline))
 
-#if defined(__x86_64__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512vl,fma"))), apply_to = function)
-#define NC_NAME(f) f##_avx512
-#include "attention_impl.h"
-#undef NC_NAME
-#pragma clang attribute pop
-#endif
-
-#define NC_NAME(f) f##_default
-#include "attention_impl.h"
-#undef NC_NAME
+#define NC_IMPL "attention_impl.h"
+#define NC_AVX512 "avx512f,avx512vl,fma"
+#include "twice.h"
 
 void nc_attn_scores(const float *q, const float *keys, long ks, long nh, long group, long D, long n, float scale,
                     float *scores, long ld, long ahead, long run) {

@@ -13,17 +13,9 @@ typedef int i16 __attribute__((ext_vector_type(16)));
 typedef unsigned u16 __attribute__((ext_vector_type(16)));   // vector casts between these are bit casts
 #define F16(x) ((f16)(x))
 
-#if defined(__x86_64__)
-#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
-#define NC_NAME(f) f##_avx512
-#include "head_impl.h"
-#undef NC_NAME
-#pragma clang attribute pop
-#endif
-
-#define NC_NAME(f) f##_default
-#include "head_impl.h"
-#undef NC_NAME
+#define NC_IMPL "head_impl.h"
+#define NC_AVX512 "avx512f"
+#include "twice.h"
 
 void nc_head_softcap_exp(float *row, float *e, long n8, float *sums8) {
 #if defined(__x86_64__)
