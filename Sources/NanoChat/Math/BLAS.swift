@@ -16,14 +16,6 @@ public enum BLAS {
         #endif
     }
 
-    /// Asks for the cache line at p ahead of its use (the decode kernels stream weights that the hardware
-    /// prefetcher stops fetching while a tile computes from L1). A no-op on Accelerate builds.
-    @inline(__always) static func prefetch(_ p: UnsafeRawPointer) {
-        #if !canImport(Accelerate)
-        nanochat_prefetch(p)
-        #endif
-    }
-
     /// The kernel family OpenBLAS picked for this CPU at load time (e.g. "Haswell", "SkylakeX"); "" on Accelerate.
     public static var coreName: String {
         #if canImport(Accelerate)
