@@ -1,16 +1,11 @@
 #include "CKernels.h"
 #include "dispatch.h"
-#include <string.h>
 
 // The two streaming passes of decode attention (Model/Layers/DecodeAttention.swift) over one block of cached
 // positions: scores against the keys, then the softmax-weighted sum of the values. attention_impl.h holds them;
 // compiled once for AVX-512 and once for the default target, picked at run time, in the same order on both
 // (16 fused multiply-add lanes over D and a fixed tree, as nc_gemv_f32; values added in increasing position).
 
-#pragma clang diagnostic ignored "-Wpsabi"   // the 16-lane helpers are always inlined: no vector crosses a call
-typedef float a16 __attribute__((ext_vector_type(16)));
-typedef float a4 __attribute__((ext_vector_type(4)));
-typedef float a2 __attribute__((ext_vector_type(2)));
 #define AI static inline __attribute__((always_inline))
 
 #define NC_IMPL "attention_impl.h"

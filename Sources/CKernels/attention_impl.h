@@ -1,14 +1,6 @@
 // Included twice by attention.c, once per target: the passes of decode attention, named through NC_NAME.
 
-AI a16 NC_NAME(load)(const float *p) { a16 v; memcpy(&v, p, sizeof v); return v; }
-AI void NC_NAME(store)(float *p, a16 v) { memcpy(p, &v, sizeof v); }
-
-AI float NC_NAME(lane_sum)(a16 a) {   // lanes (l, l+8), then (l, l+4), (l, l+2), (0, 1)
-    nc_float8 s8 = a.lo + a.hi;
-    a4 s4 = s8.lo + s8.hi;
-    a2 s2 = s4.lo + s4.hi;
-    return s2.x + s2.y;
-}
+#include "lanes.h"
 
 AI void NC_NAME(prefetch_run)(const float *at, long run) {   // never faults, even past the cache's end
     for (long o = 0; o < run; o += 16) __builtin_prefetch(at + o);
@@ -16,15 +8,15 @@ AI void NC_NAME(prefetch_run)(const float *at, long run) {   // never faults, ev
 
 // q · k_c for c < C keys at once (C independent chains), each the documented sum over D.
 AI void NC_NAME(dots)(const float *q, const float *const *k, long D, float scale, float *out, long stride, int C) {
-    a16 acc[4];
-    for (int c = 0; c < C; c++) acc[c] = (a16)0;
+    nc_f32x16 acc[4];
+    for (int c = 0; c < C; c++) acc[c] = (nc_f32x16)0;
     long d = 0;
     for (; d + 16 <= D; d += 16) {
-        a16 qv = NC_NAME(load)(q + d);
-        for (int c = 0; c < C; c++) acc[c] = __builtin_elementwise_fma(qv, NC_NAME(load)(k[c] + d), acc[c]);
+        nc_f32x16 qv = NC_NAME(load16)(q + d);
+        for (int c = 0; c < C; c++) acc[c] = __builtin_elementwise_fma(qv, NC_NAME(load16)(k[c] + d), acc[c]);
     }
     for (int c = 0; c < C; c++) {
-        float s = NC_NAME(lane_sum)(acc[c]);
+        float s = NC_NAME(lane_sum16)(acc[c]);
         for (long t = d; t < D; t++) s = __builtin_fmaf(q[t], k[c][t], s);
         out[c * stride] = s * scale;
     }
@@ -59,9 +51,9 @@ static void NC_NAME(attn_values)(float *acc, const float *p, long ld, const floa
             float w = p[h * ld + j];
             const float *v = vj + (h / group) * D;
             float *a = acc + h * D;
-            a16 wv = (a16)w;
+            nc_f32x16 wv = (nc_f32x16)w;
             long d = 0;
-            for (; d + 16 <= D; d += 16) NC_NAME(store)(a + d, __builtin_elementwise_fma(wv, NC_NAME(load)(v + d), NC_NAME(load)(a + d)));
+            for (; d + 16 <= D; d += 16) NC_NAME(store16)(a + d, __builtin_elementwise_fma(wv, NC_NAME(load16)(v + d), NC_NAME(load16)(a + d)));
             for (; d < D; d++) a[d] = __builtin_fmaf(w, v[d], a[d]);
         }
     }

@@ -1,20 +1,15 @@
 #include "CKernels.h"
 #include "dispatch.h"
-#include <string.h>
 
 // The decode GEMV (Math/SmallGEMM.swift: smallMatmulNT): out[m, o] = x[m, :] · W[o, :] for a few rows m,
 // each weight row streamed from memory once per call for all of them. decode_impl.h holds the kernel; it
-// is compiled once for AVX-512 (32 registers: tiles of 8 weight rows × 1–2 x rows or 4 × 4) and once for the
-// default target (4 × 1 or 2 × 2), picked at run time. Every output is the same sum in the same order on both (16 fused
-// multiply-add lanes over K, a fixed tree over the lanes, then the tail), whatever M, the tile or the
-// thread: a sequence decodes to the same tokens alone or batched, and bf16 weights give exactly the fp32
+// is compiled once for AVX-512 (32 registers: tiles of 8 weight rows × 1–2 x rows or 4 × 4) and once for
+// the default target (4 × 1 or 2 × 2), picked at run time. Every output is the same sum in the same order on
+// both (16 fused multiply-add lanes over K, lanes.h's tree over the lanes, then the tail), whatever M, the
+// tile or the thread: a sequence decodes to the same tokens alone or batched, and bf16 weights give exactly the fp32
 // kernel's result on their widened values.
 
 #define NC_GROUP 8   // weight rows per group (a multiple of both row tiles)
-#pragma clang diagnostic ignored "-Wpsabi"   // the 16-lane helpers are always inlined: no vector crosses a call
-typedef float g16 __attribute__((ext_vector_type(16)));
-typedef float g4 __attribute__((ext_vector_type(4)));
-typedef float g2 __attribute__((ext_vector_type(2)));
 typedef unsigned short gh16 __attribute__((ext_vector_type(16)));
 typedef unsigned int gu16 __attribute__((ext_vector_type(16)));   // vector casts between these are bit casts
 #define AI static inline __attribute__((always_inline))

@@ -2,14 +2,14 @@
 // of NC_ROW_TILE(T) weight rows × T ≤ NC_X_TILE x rows. `bf16` is a constant after inlining: weights are
 // fp32 (0) or bf16 (1), widened to fp32 on load by a 16-bit shift.
 
-AI g16 NC_NAME(load)(const float *p) { g16 v; memcpy(&v, p, sizeof v); return v; }
+#include "lanes.h"
 
-AI g16 NC_NAME(load_w)(const void *w, long e, int bf16) {   // weights e ..< e + 16
+AI nc_f32x16 NC_NAME(load_w)(const void *w, long e, int bf16) {   // weights e ..< e + 16
     if (bf16) {
         gh16 h; memcpy(&h, (const unsigned short *)w + e, sizeof h);
-        return (g16)(__builtin_convertvector(h, gu16) << 16);
+        return (nc_f32x16)(__builtin_convertvector(h, gu16) << 16);
     }
-    return NC_NAME(load)((const float *)w + e);
+    return NC_NAME(load16)((const float *)w + e);
 }
 
 AI float NC_NAME(weight)(const void *w, long e, int bf16) {
@@ -19,32 +19,25 @@ AI float NC_NAME(weight)(const void *w, long e, int bf16) {
 
 AI const char *NC_NAME(row)(const void *w, long e, int bf16) { return (const char *)w + e * (bf16 ? 2 : 4); }
 
-AI float NC_NAME(lane_sum)(g16 a) {   // lanes (l, l+8), then (l, l+4), (l, l+2), (0, 1)
-    nc_float8 s8 = a.lo + a.hi;
-    g4 s4 = s8.lo + s8.hi;
-    g2 s2 = s4.lo + s4.hi;
-    return s2.x + s2.y;
-}
-
 // out[t·ldOut + r] = x[t, :] · w[r, :] for r < R, t < T (constants after inlining: the arrays live in
 // registers). With `ahead` each 16-weight step also prefetches rows r + NC_GROUP at the same offset: the
 // next group's rows, so the stream keeps a read in flight while later x tiles compute from cache.
 // Prefetches never fault, so reading ahead past the matrix's end is harmless.
 AI void NC_NAME(tile)(const float *x, const void *w, float *out, long ldOut, long K, int ahead, int R, int T, int bf16) {
-    g16 acc[8][4];
-    for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) acc[r][t] = (g16)0;
+    nc_f32x16 acc[8][4];
+    for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) acc[r][t] = (nc_f32x16)0;
     long i = 0;
     for (; i + 16 <= K; i += 16) {
         if (ahead) for (int r = 0; r < R; r++) __builtin_prefetch(NC_NAME(row)(w, (NC_GROUP + r) * K + i, bf16));
-        g16 wv[8];
+        nc_f32x16 wv[8];
         for (int r = 0; r < R; r++) wv[r] = NC_NAME(load_w)(w, r * K + i, bf16);
         for (int t = 0; t < T; t++) {
-            g16 xv = NC_NAME(load)(x + t * K + i);
+            nc_f32x16 xv = NC_NAME(load16)(x + t * K + i);
             for (int r = 0; r < R; r++) acc[r][t] = __builtin_elementwise_fma(xv, wv[r], acc[r][t]);
         }
     }
     for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) {
-        float s = NC_NAME(lane_sum)(acc[r][t]);
+        float s = NC_NAME(lane_sum16)(acc[r][t]);
         for (long j = i; j < K; j++) s = __builtin_fmaf(x[t * K + j], NC_NAME(weight)(w, r * K + j, bf16), s);
         out[t * ldOut + r] = s;
     }
