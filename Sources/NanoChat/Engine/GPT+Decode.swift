@@ -109,7 +109,7 @@ extension GPT {
                     } else {
                         let qo = n0 * H * D
                         attentionForward(a.y + qo, a.lse, a.q + qo, s.cache.k + base, s.cache.v + base,
-                                         1, s.count, H, Hkv, D, left: windows[l], scratch: a.attention, start: a.positions[n0],
+                                         1, s.count, H, Hkv, D, left: windows[l], scratch: a.attnS, start: a.positions[n0],
                                          kvRows: s.cache.capacity)
                     }
                 }
@@ -118,15 +118,19 @@ extension GPT {
                                     H, Hkv, D, left: windows[l])
                 }
                 tm?.lap(.fwdAttention)
-                // the residual adds and relu² ride on the Linears (LinearEpilogue: in the decode kernels' slices)
-                linearForward(a.y, [LinearWeight(offset: w.proj, out: a.tmp, OUT: C)], N, H * D, matrices, then: .addInto(a.x))
+                linearForward(a.y, [LinearWeight(offset: w.proj, out: a.tmp, OUT: C)], N, H * D, matrices)
                 tm?.lap(.fwdLinear)
+                addScaled(a.x, a.x, 1, a.tmp, N * C)
                 // MLP
                 rmsnormForward(a.xn, a.rstd, a.x, N, C)
                 tm?.lap(.fwdElementwise)
-                linearForward(a.xn, [LinearWeight(offset: w.fc, out: a.h, OUT: 4 * C)], N, C, matrices, then: .relu2)
-                linearForward(a.h, [LinearWeight(offset: w.mproj, out: a.tmp, OUT: C)], N, 4 * C, matrices, then: .addInto(a.x))
+                linearForward(a.xn, [LinearWeight(offset: w.fc, out: a.h, OUT: 4 * C)], N, C, matrices)
                 tm?.lap(.fwdLinear)
+                relu2Forward(a.h, a.h, N * 4 * C)
+                tm?.lap(.fwdElementwise)
+                linearForward(a.h, [LinearWeight(offset: w.mproj, out: a.tmp, OUT: C)], N, 4 * C, matrices)
+                tm?.lap(.fwdLinear)
+                addScaled(a.x, a.x, 1, a.tmp, N * C)
                 if l == L / 2 { a.backout.update(from: a.x, count: N * C) }
             }
         }

@@ -13,8 +13,7 @@ final class InferenceBuffers {
     let rstd, lse: UnsafeMutablePointer<Float>                 // [N·H]
     let gate, sig: UnsafeMutablePointer<Float>                 // [N·Hkv], [N]
     let positions: UnsafeMutablePointer<Int>                   // [N] each token's position in its sequence
-    let headChunk, headScratch: UnsafeMutablePointer<Float>
-    let attention: AttentionScratch   // prefill scores
+    let attnS, headChunk, headScratch: UnsafeMutablePointer<Float>
     let widen: UnsafeMutablePointer<Float>                     // [widenScratchCount] bf16 matrices widened for sgemm (unwritten in fp32)
     let headRows, headWorkers: Int
 
@@ -32,8 +31,7 @@ final class InferenceBuffers {
         rstd = f(N * H); lse = f(N * H); gate = f(N * Hkv); sig = f(N)
         // a block of queries reaches its own keys plus at most `left` earlier ones
         let maxLeft = c.windowSizes.max() ?? c.sequenceLen
-        let sc = attentionScratchCount(T: maxLeft, left: maxLeft)
-        attention = AttentionScratch(scores: f(sc), grads: nil, count: sc, workers: 1)   // the forward runs heads in sequence
+        attnS = f(attentionScratchCount(T: maxLeft, left: maxLeft))
         headRows = headChunkRows(V: V)
         headChunk = f(min(headRows, N) * V)
         headWorkers = max(1, Threads.count)

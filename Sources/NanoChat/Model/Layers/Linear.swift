@@ -33,61 +33,20 @@ struct MatrixSource {
     let scratch: UnsafeMutablePointer<Float>
 }
 
-/// What follows a Linear of the decode path on its output [N, OUT]: nothing, relu(·)² in place (the
-/// MLP's c_fc), or a residual add into x [N, OUT] (c_proj of attention and MLP). For a few rows the
-/// decode kernels apply it to each finished slice while it is hot in cache (no pass of its own); for
-/// more, the elementwise pass after the GEMMs. The same arithmetic either way: relu2Forward, addScaled
-/// with scale 1 (1·b = b exactly).
-enum LinearEpilogue {
-    case none
-    case relu2
-    case addInto(UnsafeMutablePointer<Float>)
-
-    /// Applies to out[m·OUT + lo ..< m·OUT + hi].
-    @inline(__always) func apply(_ out: UnsafeMutablePointer<Float>, OUT: Int, m: Int, _ lo: Int, _ hi: Int) {
-        switch self {
-        case .none: break
-        case .relu2: relu2Slice(out + m * OUT + lo, out + m * OUT + lo, hi - lo)
-        case .addInto(let x): addSlice(x + m * OUT + lo, x + m * OUT + lo, 1, out + m * OUT + lo, hi - lo)
-        }
-    }
-
-    /// The whole [N, OUT] output at once (the sgemm path).
-    func applyAll(_ out: UnsafeMutablePointer<Float>, N: Int, OUT: Int) {
-        switch self {
-        case .none: break
-        case .relu2: relu2Forward(out, out, N * OUT)
-        case .addInto(let x): addScaled(x, x, 1, out, N * OUT)
-        }
-    }
-}
-
 /// Several Linears of one input from the model's weights: fp32, or bf16 (decode kernels for a few rows,
-/// widened into sgemm for more). `then` follows every output (one Linear when it is not `.none`).
-func linearForward(_ inp: UnsafePointer<Float>, _ layers: [LinearWeight], _ N: Int, _ IN: Int, _ weights: MatrixSource,
-                   then epilogue: LinearEpilogue = .none) {
-    if case .none = epilogue {} else { precondition(layers.count == 1, "linearForward: an epilogue follows one Linear") }
-    if N <= smallGEMMMaxRows {
-        let OUT = layers[0].OUT
-        let apply: ((Int, Int, Int, Int) -> Void)? = { if case .none = epilogue { return nil }
-            return { _, m, lo, hi in epilogue.apply(layers[0].out, OUT: OUT, m: m, lo, hi) } }()
-        if let P16 = weights.bf16 {
-            smallMatmulNT(inp, layers.map { GEMVSegment(weights: P16 + $0.offset, out: $0.out, rows: $0.OUT, ldOut: $0.OUT) },
-                          M: N, K: IN, epilogue: apply)
-        } else {
-            smallMatmulNT(inp, layers.map { GEMVSegment(weights: weights.params + $0.offset, out: $0.out, rows: $0.OUT, ldOut: $0.OUT) },
-                          M: N, K: IN, epilogue: apply)
-        }
+/// widened into sgemm for more).
+func linearForward(_ inp: UnsafePointer<Float>, _ layers: [LinearWeight], _ N: Int, _ IN: Int, _ weights: MatrixSource) {
+    guard let P16 = weights.bf16 else {
+        linearForward(inp, layers.map { LinearOutput(W: weights.params + $0.offset, out: $0.out, OUT: $0.OUT) }, N, IN)
         return
     }
-    for layer in layers {
-        if let P16 = weights.bf16 {
+    if N <= smallGEMMMaxRows {
+        smallMatmulNT(inp, layers.map { GEMVSegment(weights: P16 + $0.offset, out: $0.out, rows: $0.OUT, ldOut: $0.OUT) }, M: N, K: IN)
+    } else {
+        for layer in layers {
             matmulNTWidened(layer.out, ldc: layer.OUT, inp, P16 + layer.offset, M: N, N: layer.OUT, K: IN, scratch: weights.scratch)
-        } else {
-            BLAS.matmulNT(layer.out, inp, weights.params + layer.offset, M: N, N: layer.OUT, K: IN)
         }
     }
-    epilogue.applyAll(layers[0].out, N: N, OUT: layers[0].OUT)
 }
 
 /// dW += doutᵀ·inp, then dinp (+)= dout·W. dW is computed first, so dinp may overwrite inp when

@@ -2,15 +2,12 @@
 
 /// out = relu(inp)², n elements.
 func relu2Forward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ n: Int) {
-    Threads.parallelFor(n, minChunk: 1 << 14) { r in relu2Slice(out + r.lowerBound, inp + r.lowerBound, r.count) }
-}
-
-/// out = relu(inp)² on one thread (a slice of relu2Forward, or a decode Linear's epilogue).
-@inline(__always) func relu2Slice(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ n: Int) {
-    let zero = F8()
-    var i = 0
-    while i + 8 <= n { let x = load8(inp + i).replacing(with: zero, where: load8(inp + i) .< zero); store8(out + i, x * x); i += 8 }
-    while i < n { let x = max(inp[i], 0); out[i] = x * x; i += 1 }
+    Threads.parallelFor(n, minChunk: 1 << 14) { r in
+        let zero = F8()
+        var i = r.lowerBound
+        while i + 8 <= r.upperBound { let x = load8(inp + i).replacing(with: zero, where: load8(inp + i) .< zero); store8(out + i, x * x); i += 8 }
+        while i < r.upperBound { let x = max(inp[i], 0); out[i] = x * x; i += 1 }
+    }
 }
 
 /// d = d · 2·relu(inp), in place on d (d holds ∂/∂out on entry, ∂/∂inp on exit).

@@ -27,15 +27,9 @@ func residualMixBackward(_ d: UnsafeMutablePointer<Float>, _ dx0: UnsafeMutableP
 /// out = a + s·b, n elements (residual adds, backout).
 func addScaled(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ s: Float, _ b: UnsafePointer<Float>, _ n: Int) {
     Threads.parallelFor(n, minChunk: 1 << 14) { r in
-        addSlice(out + r.lowerBound, a + r.lowerBound, s, b + r.lowerBound, r.count)
+        let s8 = F8(repeating: s)
+        var i = r.lowerBound
+        while i + 8 <= r.upperBound { store8(out + i, load8(a + i) + s8 * load8(b + i)); i += 8 }
+        while i < r.upperBound { out[i] = a[i] + s * b[i]; i += 1 }
     }
-}
-
-/// out = a + s·b on one thread (a slice of addScaled, or a decode Linear's epilogue).
-@inline(__always) func addSlice(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ s: Float,
-                                _ b: UnsafePointer<Float>, _ n: Int) {
-    let s8 = F8(repeating: s)
-    var i = 0
-    while i + 8 <= n { store8(out + i, load8(a + i) + s8 * load8(b + i)); i += 8 }
-    while i < n { out[i] = a[i] + s * b[i]; i += 1 }
 }
