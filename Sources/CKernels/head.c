@@ -6,7 +6,6 @@
 // vtanh and vexp: Eigen's rational tanh and Cephes' expf, no FMA. head_impl.h holds the kernels; it is
 // compiled once for AVX-512 and once for the default target.
 
-#pragma clang diagnostic ignored "-Wpsabi"   // the 16-lane helpers are always inlined: no vector crosses a call
 #pragma clang fp contract(off)   // no FMA: the same roundings as the Swift code on every target
 typedef float f16 __attribute__((ext_vector_type(16)));
 typedef int i16 __attribute__((ext_vector_type(16)));

@@ -1,7 +1,6 @@
 // Included twice by head.c, once per target: the kernels of the lm-head's row passes, named through NC_NAME.
 
-static inline __attribute__((always_inline)) f16 NC_NAME(load16)(const float *p) { f16 v; memcpy(&v, p, sizeof v); return v; }
-static inline __attribute__((always_inline)) void NC_NAME(store16)(float *p, f16 v) { memcpy(p, &v, sizeof v); }
+#include "lanes.h"   // load16, store16 (f16 and nc_f32x16 are the same vector type)
 static inline __attribute__((always_inline)) f16 NC_NAME(select16)(i16 m, f16 a, f16 b) {   // m ? a : b
     return (f16)(((i16)a & m) | ((i16)b & ~m));
 }

@@ -1,4 +1,4 @@
-// The 16-lane fp32 vector of the decode kernels (decode_impl.h, attention_impl.h) and the helpers both share,
+// The 16-lane fp32 vector of the kernels (decode_impl.h, attention_impl.h, head_impl.h) and the helpers they share,
 // so the lane tree that fixes their summation order is written once. Included by each impl header, so once
 // per target: the helpers are named through NC_NAME and built with that target's features (an AVX-512
 // function cannot inline a default-target one that passes 16-lane vectors).
