@@ -29,16 +29,22 @@ final class BLASKernelTests: XCTestCase {
     }
 
     /// The MFU denominator takes its clock from a timed vector FMA loop where one exists (Math/PeakFLOPS.swift):
-    /// the widest vectors this CPU has give a positive rate, a width it lacks gives 0 (no illegal instruction).
+    /// the widest vectors this CPU has give a positive rate, a width it lacks gives 0 (no illegal instruction);
+    /// all threads at once scale it by their measured share, never above 1.
     func testPeakFLOPSUsesTheMeasuredVectorFMARate() {
         let peak = PeakFLOPS.estimate(cores: 2)
         XCTAssertGreaterThan(peak.gflops, 0)
         #if arch(x86_64) || arch(arm64)
         XCTAssertTrue(peak.clockSource.hasPrefix("vector clock"), peak.description)
-        XCTAssertEqual(peak.gflops, Double(2 * peak.fmaUnits * peak.lanes * 2) * peak.gigahertz, accuracy: 1e-9)
+        XCTAssertEqual(peak.gflops, Double(2 * peak.fmaUnits * peak.lanes * 2) * peak.gigahertz * peak.together, accuracy: 1e-9)
+        XCTAssertGreaterThan(peak.together, 0)
+        XCTAssertLessThanOrEqual(peak.together, 1)
+        XCTAssertGreaterThan(nc_fma_rate_together(Int32(peak.lanes), 2, 2), 0)
         #endif
         #if arch(x86_64)
         XCTAssertEqual(nc_fma_rate(3, 1), 0)   // no 3-lane vectors anywhere
+        XCTAssertEqual(nc_fma_rate_together(3, 2, 1), 0)
         #endif
+        XCTAssertEqual(PeakFLOPS.estimate(cores: 1).together, 1)   // one thread: nothing to share
     }
 }

@@ -26,6 +26,11 @@ void nc_head_dlogits(float *row, const float *e, long n8, float inv, float scale
 /// vectors. The MFU denominator is cores × this × lanes × 2.
 double nc_fma_rate(int lanes, int runs);
 
+/// The same FMA chains on `threads` threads at once (all started before any is timed): vector FMA instructions
+/// per second summed over the threads, the best of `runs` rounds. Below threads × nc_fma_rate when the
+/// threads share cores. 0 when the vectors are missing or the threads cannot be started.
+double nc_fma_rate_together(int lanes, int threads, int runs);
+
 /// The decode GEMV (Math/SmallGEMM.swift): out[m·ldOut + o] = Σ_k x[m·K + k]·W[o·K + k] for m < M, lo ≤ o < hi;
 /// x: [M, K], W: [rows, K] fp32 or bf16 (the upper half of an fp32). Each output is 16 fused multiply-add
 /// lanes over k (lane l takes k ≡ l mod 16, in increasing k), the lanes summed as a tree ((l, l+8), then

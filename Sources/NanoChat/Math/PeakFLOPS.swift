@@ -6,6 +6,8 @@ import Foundation
 /// went above 100 %). cores × FMA units × SIMD lanes × 2 flops × clock, where the clock is the vector one:
 /// one core's timed FMA rate on the widest vectors over its FMA units (AVX-512 code runs below the scalar
 /// clock on many Xeons), or, where no FMA loop exists for the build, the scalar clock of a dependent chain.
+/// Then × the share of that rate all cores reach at once (at most 1): a VM's vCPUs can share physical cores
+/// (dev/LOG.md 2026-12-03: two threads at ~1.25× one), and cores × one core's rate put MFU 25–40 % too low.
 public struct PeakFLOPS: Sendable {
     public let cores: Int
     public let fmaUnits: Int
@@ -14,11 +16,15 @@ public struct PeakFLOPS: Sendable {
     public let gigahertz: Double
     /// How the clock was obtained, for the printed line.
     public let clockSource: String
+    /// All `cores` threads' FMA rate at once over cores × one core's, capped at 1 (1 where not measured).
+    public let together: Double
 
-    public var gflops: Double { Double(cores * fmaUnits * lanes * 2) * gigahertz }
+    public var gflops: Double { Double(cores * fmaUnits * lanes * 2) * gigahertz * together }
     public var description: String {
-        String(format: "%d cores × %d FMA units × %d fp32 lanes (%@) × 2 flops × %.2f GHz (%@) = %.1f GFLOP/s",
-               cores, fmaUnits, lanes, isa, gigahertz, clockSource, gflops)
+        let shared = together < 1 ? String(format: " × %.2f (all %d threads at once reach %.0f %% of %d × one)",
+                                           together, cores, 100 * together, cores) : ""
+        return String(format: "%d cores × %d FMA units × %d fp32 lanes (%@) × 2 flops × %.2f GHz (%@)%@ = %.1f GFLOP/s",
+                      cores, fmaUnits, lanes, isa, gigahertz, clockSource, shared, gflops)
     }
 
     /// For `cores` threads on this CPU. The vector width is what OpenBLAS's kernels use here (AVX-512
@@ -36,11 +42,15 @@ public struct PeakFLOPS: Sendable {
         units = 4
         #endif
         #endif
+        let cores = max(1, cores)
         let fmaPerSecond = nc_fma_rate(Int32(lanes), 25)
         let (gigahertz, source) = fmaPerSecond > 0
             ? (fmaPerSecond / Double(units) / 1e9, "vector clock: measured \(isa) FMA rate / \(units) units")
             : (measureClockGHz(), "scalar clock, measured")
-        return PeakFLOPS(cores: max(1, cores), fmaUnits: units, lanes: lanes, isa: isa, gigahertz: gigahertz, clockSource: source)
+        let all = cores > 1 && fmaPerSecond > 0 ? nc_fma_rate_together(Int32(lanes), Int32(cores), 10) : 0
+        let together = all > 0 ? min(1, all / (Double(cores) * fmaPerSecond)) : 1
+        return PeakFLOPS(cores: cores, fmaUnits: units, lanes: lanes, isa: isa, gigahertz: gigahertz, clockSource: source,
+                         together: together)
     }
 
     /// Core clock in GHz: best of several short runs (~1.5 ms each, so some run between preemptions on a
