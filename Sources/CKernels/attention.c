@@ -6,8 +6,6 @@
 // compiled once for AVX-512 and once for the default target, picked at run time, in the same order on both
 // (16 fused multiply-add lanes over D and a fixed tree, as nc_gemv_f32; values added in increasing position).
 
-#define AI static inline __attribute__((always_inline))
-
 #define NC_IMPL "attention_impl.h"
 #define NC_AVX512 "avx512f,avx512vl,fma"
 #include "twice.h"

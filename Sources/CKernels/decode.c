@@ -12,8 +12,6 @@
 #define NC_GROUP 8   // weight rows per group (a multiple of both row tiles)
 typedef unsigned short gh16 __attribute__((ext_vector_type(16)));
 typedef unsigned int gu16 __attribute__((ext_vector_type(16)));   // vector casts between these are bit casts
-#define AI static inline __attribute__((always_inline))
-
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,fma"))), apply_to = function)
 #define NC_NAME(f) f##_avx512

@@ -11,16 +11,17 @@
 typedef float nc_f32x16 __attribute__((ext_vector_type(16)));
 typedef float nc_f32x4 __attribute__((ext_vector_type(4)));
 typedef float nc_f32x2 __attribute__((ext_vector_type(2)));
+#define AI static inline __attribute__((always_inline))   // the impl headers' helpers: no vector crosses a call
 #endif
 
-static inline __attribute__((always_inline)) nc_f32x16 NC_NAME(load16)(const float *p) {
+AI nc_f32x16 NC_NAME(load16)(const float *p) {
     nc_f32x16 v; memcpy(&v, p, sizeof v); return v;
 }
 
-static inline __attribute__((always_inline)) void NC_NAME(store16)(float *p, nc_f32x16 v) { memcpy(p, &v, sizeof v); }
+AI void NC_NAME(store16)(float *p, nc_f32x16 v) { memcpy(p, &v, sizeof v); }
 
 /// Σ of the lanes as a fixed tree: lanes (l, l+8), then (l, l+4), (l, l+2), (0, 1).
-static inline __attribute__((always_inline)) float NC_NAME(lane_sum16)(nc_f32x16 a) {
+AI float NC_NAME(lane_sum16)(nc_f32x16 a) {
     nc_float8 s8 = a.lo + a.hi;
     nc_f32x4 s4 = s8.lo + s8.hi;
     nc_f32x2 s2 = s4.lo + s4.hi;

@@ -105,6 +105,77 @@ final class OptimPropertyTests: XCTestCase {
         XCTAssertEqual(a, run(pooled: false))
     }
 
+    /// The communicating step's schedules (overlapped per group, and in phases) in one process, where every
+    /// reduction is a copy into the shard buffer: bitwise the plain step, over the menagerie and a GPT layout
+    /// (replicated scalars, sharded embeddings, Muon groups).
+    func testOverlappedScheduleEqualsTheOneProcessStep() {
+        func run(_ make: () -> (MuonAdamW, Int), mode: Int) -> [UInt32] {
+            let (opt, total) = make()
+            let p = FlatBuffer(count: total), g = FlatBuffer(count: total)
+            var rng = RNG(seed: 11)
+            rng.fillNormal(p.ptr, total, std: 0.1)
+            for _ in 0..<4 {
+                rng.fillNormal(g.ptr, total, std: 1)
+                if mode == 0 {
+                    opt.step(params: p, grads: g)
+                } else {
+                    opt.stepCount += 1
+                    opt.stepCommunicating(params: p, grads: g, dist: .single, overlapped: mode == 1)
+                }
+            }
+            return OptimTestKit.bits(p)
+        }
+        let menagerie = { () -> (MuonAdamW, Int) in let (o, _, t) = OptimTestKit.menagerieOptimizer(); return (o, t) }
+        let config = GPTConfig(sequenceLen: 64, vocabSize: 100, nLayer: 2, nHead: 2, nKvHead: 2, nEmbd: 64)
+        let gpt = { () -> (MuonAdamW, Int) in
+            let layout = ParameterLayout(config: config)
+            return (MuonAdamW(layout: layout, config: config), layout.totalCount)
+        }
+        for make in [menagerie, gpt] {
+            let plain = run(make, mode: 0)
+            XCTAssertEqual(plain, run(make, mode: 1), "overlapped per group")
+            XCTAssertEqual(plain, run(make, mode: 2), "in phases")
+        }
+        let (opt, _, _) = OptimTestKit.menagerieOptimizer()
+        XCTAssertEqual(opt.overlapPlan.jobs.count, opt.jobs.count, "every job scheduled once")
+        XCTAssertEqual(opt.overlapPlan.reductionOfJob, opt.overlapPlan.reductionOfJob.sorted(), "jobs in reduction order")
+    }
+
+    /// A job is handed out only once its reduction has arrived, each job once; a reduction is finished when
+    /// its jobs are; a waiting helper wakes when a reduction arrives and gets nil once all are taken.
+    func testOverlapScheduleWaitsForReductions() {
+        let schedule = OverlapSchedule(reductionOfJob: [0, 0, 1, 1, 2], reductions: 4)
+        XCTAssertNil(schedule.take())
+        schedule.markReady(1)
+        XCTAssertEqual(schedule.take(), 2)
+        XCTAssertEqual(schedule.take(), 3)
+        XCTAssertNil(schedule.take())
+        XCTAssertFalse(schedule.isFinished(1))
+        schedule.finish(2); schedule.finish(3)
+        XCTAssertTrue(schedule.isFinished(1))
+        schedule.markReady(3)
+        XCTAssertTrue(schedule.isFinished(3), "no jobs here: finished on arrival")
+        schedule.markReady(0)
+        XCTAssertEqual(schedule.take(), 0)
+        XCTAssertEqual(schedule.take(), 1)
+        let got = expectation(description: "helper got job 4")
+        let result = LockedBox<Int?>(nil), second = LockedBox<Int?>(-1), secondDone = LockedBox(false)
+        DispatchQueue.global().async {
+            result.value = schedule.takeWaiting()
+            got.fulfill()
+            second.value = schedule.takeWaiting()
+            secondDone.value = true
+        }
+        usleep(50_000)
+        XCTAssertNil(result.value, "no job before its reduction arrives")
+        schedule.markReady(2)
+        wait(for: [got], timeout: 10)
+        XCTAssertEqual(result.value, 4)
+        for _ in 0..<200 where !secondDone.value { usleep(10_000) }
+        XCTAssertTrue(secondDone.value)
+        XCTAssertNil(second.value, "all taken: nil")
+    }
+
     /// (3) 50 steps on ‖p − t‖² from a +0.1 offset: every tensor's distance halves at least, stays finite.
     func testConverges() {
         let (opt, entries, total) = OptimTestKit.menagerieOptimizer(lr: 0.02)
@@ -172,5 +243,16 @@ final class OptimPropertyTests: XCTestCase {
             }
         }
         return (0..<n).map { a[$0 * n + $0] }
+    }
+}
+
+/// A value shared with a test's background thread.
+final class LockedBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T
+    init(_ value: T) { stored = value }
+    var value: T {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
     }
 }

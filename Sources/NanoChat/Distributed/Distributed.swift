@@ -54,6 +54,9 @@ public final class Distributed: @unchecked Sendable {
     public var isMaster: Bool { rank == 0 }
     /// Collectives only run when there is someone to talk to.
     var communicates: Bool { usesMPI && worldSize > 1 }
+    /// Some ranks run on other hosts (mpirun's local size is below the world size): communication goes over
+    /// a network and can overlap with computation.
+    public var spansHosts: Bool { localSize < worldSize }
 
     static func launchedByMPI(_ env: [String: String]) -> Bool {
         env["OMPI_COMM_WORLD_SIZE"] != nil || env["PMIX_RANK"] != nil || env["PMI_RANK"] != nil

@@ -85,6 +85,8 @@ public final class MuonAdamW {
     let gradShardCount: Int
     var gradShard: FlatBuffer?         // allocated on the first step with more than one rank
     let jobs: [Job]
+    /// The same jobs with the reductions they wait for (OverlappedStep.swift).
+    let overlapPlan: OverlapPlan
     var workspaceCache: [Muon.Workspace] = []
 
     public convenience init(layout: ParameterLayout, config: GPTConfig, unembeddingLr: Double = 0.004,
@@ -146,6 +148,8 @@ public final class MuonAdamW {
         replicatedRuns = Self.mergeRuns(replicated, gap: ParameterLayout.alignment)
         gradShardCount = shardOff
         jobs = Self.makeJobs(adamSlots: adam, muonPlans: plans)
+        overlapPlan = Self.makeOverlapPlan(jobs: jobs, adamSlots: adam, muonPlans: plans, replicatedRuns: replicatedRuns,
+                                           worldSize: worldSize)
         adamExpAvg = FlatBuffer(count: adamOff)
         adamExpAvgSq = FlatBuffer(count: adamOff)
         muonMomentum = FlatBuffer(count: momOff)
@@ -186,66 +190,23 @@ public final class MuonAdamW {
         step(params: params, grads: grads, dist: .single)
     }
 
-    /// One optimizer step over all groups, from this rank's (not yet summed) gradients: (1) start the
-    /// reductions — all-reduce of the small AdamW tensors, reduce-scatter of the large ones and of every
-    /// Muon group — and wait for them, (2) update the owned parts (the jobs of OptimizerJobs.swift on
-    /// `Threads.count` workers), (3) all-gather the updated rows and matrices. Every tensor's update
-    /// depends only on its own data, so with one rank the result equals running the groups in order.
-    /// `grads` is scratch afterwards (not zeroed; with several ranks it holds partial sums).
+    /// One optimizer step over all groups, from this rank's (not yet summed) gradients: the reductions —
+    /// all-reduce of the small AdamW tensors, reduce-scatter of the large ones and of every Muon group —, the
+    /// updates of the owned parts (the jobs of OptimizerJobs.swift on `Threads.count` workers), and the
+    /// all-gathers of the updated rows and matrices; across hosts overlapped group by group, on one host in
+    /// phases (OverlappedStep.swift). Every tensor's update depends only on its own data, so with one rank the
+    /// result equals running the groups in order. `grads` is scratch afterwards (not zeroed; with several
+    /// ranks it holds partial sums).
     public func step(params: FlatBuffer, grads: FlatBuffer, dist: Distributed) {
         precondition(params.count >= totalCount && grads.count >= totalCount, "optimizer: buffers smaller than the layout")
         precondition(dist.rank == rank && dist.worldSize == worldSize,
                      "optimizer built for rank \(rank) of \(worldSize), stepped by rank \(dist.rank) of \(dist.worldSize)")
         stepCount += 1
-        var shard: FlatBuffer? = nil
-        timers?.start()
         if dist.communicates {
-            shard = reduceGradients(grads, dist: dist)
-            timers?.lap(.collectives)
+            stepCommunicating(params: params, grads: grads, dist: dist, overlapped: dist.spansHosts)
+            return
         }
-        let source = GradSource(full: grads.ptr, shard: shard?.ptr)
+        let source = GradSource(full: grads.ptr, shard: nil)
         if pooled { runPooled(params: params, grads: source) } else { runByGroup(params: params, grads: source) }
-        if dist.communicates {
-            timers?.start()
-            gatherParams(params, dist: dist)
-            timers?.lap(.collectives)
-        }
-    }
-
-    /// Phase 1: sums of the gradients over ranks, each rank receiving its owned parts in the shard buffer.
-    func reduceGradients(_ grads: FlatBuffer, dist: Distributed) -> FlatBuffer {
-        let shard = gradShard ?? FlatBuffer(count: gradShardCount)
-        gradShard = shard
-        var pending: [PendingCollective] = []
-        for run in replicatedRuns { pending.append(dist.startAllReduceSum(grads.ptr + run.lowerBound, count: run.count)) }
-        for slots in adamSlots {
-            for s in slots where s.sharded {
-                pending.append(dist.startReduceScatterSum(send: grads.ptr + s.entry.offset, recv: shard.ptr + s.gradShard,
-                                                          counts: Sharding.counts(s.totalRows, unitSize: s.rowSize, world: worldSize)))
-            }
-        }
-        for case let p? in muonPlans {
-            precondition(p.contiguous, "Muon group of \(p.entries[0].name) is not one contiguous block of the flat buffers")
-            pending.append(dist.startReduceScatterSum(send: grads.ptr + p.entries[0].offset, recv: shard.ptr + p.gradShard,
-                                                      counts: Sharding.counts(p.entries.count, unitSize: p.m * p.n, world: worldSize)))
-        }
-        for p in pending { p.wait() }
-        return shard
-    }
-
-    /// Phase 3: every rank's updated rows and matrices to every rank.
-    func gatherParams(_ params: FlatBuffer, dist: Distributed) {
-        var pending: [PendingCollective] = []
-        for slots in adamSlots {
-            for s in slots where s.sharded {
-                pending.append(dist.startAllGather(params.ptr + s.entry.offset,
-                                                   counts: Sharding.counts(s.totalRows, unitSize: s.rowSize, world: worldSize)))
-            }
-        }
-        for case let p? in muonPlans {
-            pending.append(dist.startAllGather(params.ptr + p.entries[0].offset,
-                                               counts: Sharding.counts(p.entries.count, unitSize: p.m * p.n, world: worldSize)))
-        }
-        for p in pending { p.wait() }
     }
 }
