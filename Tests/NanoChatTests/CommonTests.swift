@@ -149,3 +149,40 @@ final class AlignedAllocatorTests: XCTestCase {
         UnsafeMutableRawPointer(large).deallocate()
     }
 }
+
+/// The decode pool (Threads.spinFor on CKernels/pool.c): every index once, loops back to back and after the
+/// threads went to sleep, a nested loop and two callers at once (both fall back to parallelFor, no deadlock).
+final class SpinPoolTests: XCTestCase {
+    func check(_ n: Int, _ hits: UnsafeMutablePointer<Int>, file: StaticString = #filePath, line: UInt = #line) {
+        hits.initialize(repeating: 0, count: n)
+        Threads.spinFor(n) { r in for i in r { hits[i] += 1 } }
+        XCTAssertEqual((0..<n).filter { hits[$0] != 1 }.count, 0, "n = \(n): an index ran other than once", file: file, line: line)
+    }
+
+    func testEveryIndexOnceBackToBackAndAfterSleeping() {
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: 1000)
+        defer { hits.deallocate() }
+        for round in 0..<300 {
+            check([1, 2, 3, 17, 1000][round % 5], hits)
+            if round % 50 == 49 { usleep(2_000) }   // past the spin window: the threads sleep and are woken
+        }
+    }
+
+    func testNestedAndConcurrentCallersFallBack() {
+        let total = 64
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: total * total)
+        defer { hits.deallocate() }
+        hits.initialize(repeating: 0, count: total * total)
+        Threads.spinFor(total) { outer in
+            for i in outer { Threads.spinFor(total) { inner in for j in inner { hits[i * total + j] += 1 } } }
+        }
+        XCTAssertEqual((0..<(total * total)).filter { hits[$0] != 1 }.count, 0, "nested loop")
+        let perCaller = UnsafeMutablePointer<Int>.allocate(capacity: 2 * 1000)
+        defer { perCaller.deallocate() }
+        perCaller.initialize(repeating: 0, count: 2000)
+        DispatchQueue.concurrentPerform(iterations: 2) { c in
+            for _ in 0..<100 { Threads.spinFor(1000) { r in for i in r { perCaller[c * 1000 + i] += 1 } } }
+        }
+        XCTAssertEqual((0..<2000).filter { perCaller[$0] != 100 }.count, 0, "two callers at once")
+    }
+}

@@ -48,3 +48,11 @@ void nc_attn_scores(const float *q, const float *keys, long ks, long nh, long gr
 /// Its value pass: acc[h·D + d] = fma(p[h·ld + j], values[j·ks + (h/group)·D + d], acc[h·D + d]) for j = 0, 1, … n−1.
 void nc_attn_values(float *acc, const float *p, long ld, const float *values, long ks, long nh, long group, long D,
                     long n, long ahead, long run);
+
+/// One parallel loop on the decode pool's persistent threads (pool.c): fn(ctx, i) for i in 0 ..< width, i = 0 on
+/// the calling thread, returning when all are done. The threads poll for ~200 µs after each loop before they
+/// sleep, so the back-to-back short loops of a decode step skip the wake-up. Returns 0, having run nothing, when
+/// width < 2 or > 64, threads cannot be created, or another loop is running (a nested or concurrent caller):
+/// the caller then runs the loop some other way.
+typedef void (*nc_pool_fn)(void *ctx, long index);
+int nc_pool_run(long width, nc_pool_fn fn, void *ctx);

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The one place that decides how many threads run: `--threads` (default all cores) sets both the
@@ -23,4 +24,30 @@ public enum Threads {
             }
         }
     }
+
+    /// `parallelFor` on the decode pool's persistent threads (CKernels/pool.c), for the many short loops of a
+    /// decode step (10–40 µs each at d4), where waking a GCD worker per loop costs as much as the loop. Runs
+    /// through `parallelFor` when the pool is taken (a nested or concurrent caller).
+    public static func spinFor(_ n: Int, _ body: (Range<Int>) -> Void) {
+        let workers = min(count, n)
+        if workers <= 1 { body(0..<n); return }
+        let ran = withoutActuallyEscaping(body) { body -> Int32 in
+            var loop = SpinLoop(n: n, workers: workers, body: body)
+            return withUnsafeMutablePointer(to: &loop) { ctx in
+                nc_pool_run(workers, { ctx, w in
+                    let loop = ctx!.assumingMemoryBound(to: SpinLoop.self).pointee
+                    let lo = loop.n * w / loop.workers, hi = loop.n * (w + 1) / loop.workers
+                    if lo < hi { loop.body(lo..<hi) }
+                }, ctx)
+            }
+        }
+        if ran == 0 { parallelFor(n, body) }
+    }
+}
+
+/// What `spinFor`'s C callback needs: the loop's size, width and body.
+struct SpinLoop {
+    let n: Int
+    let workers: Int
+    let body: (Range<Int>) -> Void
 }

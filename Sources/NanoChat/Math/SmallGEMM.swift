@@ -55,7 +55,7 @@ func smallMatmulNT<W: DecodeWeight>(_ x: UnsafePointer<Float>, _ segments: [GEMV
     let chunks = (total + chunkRows - 1) / chunkRows
     segments.withUnsafeBufferPointer { segs in
     starts.withUnsafeBufferPointer { st in
-        Threads.parallelFor(chunks) { range in
+        Threads.spinFor(chunks) { range in
             for c in range {
                 var lo = c * chunkRows
                 let hi = min(total, lo + chunkRows)

@@ -30,7 +30,7 @@ func decodeAttention(_ y: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>
     values.withUnsafeBufferPointer { values in
     rows.withUnsafeBufferPointer { rows in
     let group = H / Hkv, ks = Hkv * D, scale = 1 / Float(D).squareRoot()
-    Threads.parallelFor(B * parts) { items in
+    Threads.spinFor(B * parts) { items in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: H * (decodeKeyBlock + D + 2)) { scratch in
             for item in items {
                 let i = item / parts, part = item % parts, b = rows[i], p = positions[b]
