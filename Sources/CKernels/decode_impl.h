@@ -43,9 +43,17 @@ AI void NC_NAME(tile)(const float *x, const void *w, float *out, long ldOut, lon
     }
 }
 
-// Rows g ..< end of the group against T x rows: tiles of NC_ROW_TILE(T) rows, the rest one by one.
+// Rows g ..< end of the group against T x rows: tiles of NC_ROW_TILE(T) rows, the rest one by one. Short rows go one
+// at a time, so the group is read as one sequential stream: a tile of 8 rows of 1 KB (d4's K = 256 in fp32) is 8
+// interleaved short streams, which read at ~22 GB/s cold against ~32 one by one on a Zen 4, while at 3 KB (K = 768)
+// the tiles stay ahead (~32 against ~30). End to end: rows ≤ 1 KB at any batch, and ≤ 1.5 KB at batch 1 (d6 fp32,
+// d12 bf16) gain; 1.5 KB rows at batch 8 lost 12 % at d12 bf16 (dev/LOG.md, 2026-12-04).
 AI void NC_NAME(group)(const float *x, const void *W, float *out, long ldOut, long K, long g, long end, int ahead,
                        int T, int bf16) {
+    if (K * (bf16 ? 2 : 4) <= (T == 1 ? 1536 : 1024)) {
+        for (long o = g; o < end; o++) NC_NAME(tile)(x, NC_NAME(row)(W, o * K, bf16), out + o, ldOut, K, ahead, 1, T, bf16);
+        return;
+    }
     const int R = NC_ROW_TILE(T);
     long o = g;
     for (; o + R <= end; o += R) NC_NAME(tile)(x, NC_NAME(row)(W, o * K, bf16), out + o, ldOut, K, ahead, R, T, bf16);
