@@ -17,7 +17,7 @@ public final class PendingCollective {
     /// requests, returning true, or returns false when there is no further round.
     var stage: (() -> Bool)?
     var afterWait: [() -> Void] = []
-    public private(set) var done = false
+    private var done = false
 
     init() {}
     deinit { if !done { wait() } }

@@ -116,13 +116,18 @@ extension MuonAdamW {
             BLAS.setThreads(Threads.count)
         }
         if let tm = timers {
-            let wall = now() - t0
-            var adam = 0.0, muon = 0.0
-            for w in 0..<max(1, workers) { adam += busy[2 * w]; muon += busy[2 * w + 1] }
-            let share = adam + muon > 0 ? adam / (adam + muon) : 0
-            tm.add(.adamw, wall * share)
-            tm.add(.muon, wall * (1 - share))
+            busy.withUnsafeBufferPointer { Self.addUpdateTime(tm, seconds: now() - t0, busy: $0) }
         }
+    }
+
+    /// Files `seconds` of pooled updates as AdamW and Muon time in the proportion the workers spent on each
+    /// (`busy`: per worker, AdamW seconds at 2w and Muon seconds at 2w + 1).
+    static func addUpdateTime(_ tm: PhaseTimers, seconds: Double, busy: UnsafeBufferPointer<Double>) {
+        var adam = 0.0, muon = 0.0
+        for w in 0..<(busy.count / 2) { adam += busy[2 * w]; muon += busy[2 * w + 1] }
+        let share = adam + muon > 0 ? adam / (adam + muon) : 0
+        tm.add(.adamw, seconds * share)
+        tm.add(.muon, seconds * (1 - share))
     }
 
     /// Group by group (the straightforward schedule; see `pooled`).

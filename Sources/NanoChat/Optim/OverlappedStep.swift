@@ -111,8 +111,10 @@ extension MuonAdamW {
         }
         var gathers: [PendingCollective] = []
         var nextGather = 0, arrived = 0
+        var hasArrived = [Bool](repeating: false, count: plan.reductions.count)   // this thread alone marks them
         while nextGather < plan.reductions.count {
-            for r in plan.reductions.indices where !schedule.isReady(r) && pending[r].test() {
+            for r in plan.reductions.indices where !hasArrived[r] && pending[r].test() {
+                hasArrived[r] = true
                 schedule.markReady(r)
                 arrived += 1
             }
@@ -132,13 +134,8 @@ extension MuonAdamW {
         idle += now() - t
         BLAS.setThreads(Threads.count)
         if let tm = timers {
-            let wall = now() - t0
-            var adam = 0.0, muon = 0.0
-            for w in 0..<workers { adam += crew.busy[2 * w]; muon += crew.busy[2 * w + 1] }
-            let share = adam + muon > 0 ? adam / (adam + muon) : 0
             tm.add(.collectives, idle)
-            tm.add(.adamw, (wall - idle) * share)
-            tm.add(.muon, (wall - idle) * (1 - share))
+            Self.addUpdateTime(tm, seconds: now() - t0 - idle, busy: UnsafeBufferPointer(start: crew.busy, count: 2 * workers))
         }
     }
 }
@@ -154,7 +151,6 @@ final class OverlapCrew: @unchecked Sendable {
     /// Seconds per worker in AdamW jobs [2w] and Muon jobs [2w + 1]: each slot written by its worker only, so
     /// raw memory (a Swift array property would be one exclusive access for all threads).
     let busy: UnsafeMutablePointer<Double>
-    let workers: Int
 
     init(optimizer: MuonAdamW, params: FlatBuffer, grads: MuonAdamW.GradSource, workers: Int) {
         self.optimizer = optimizer
@@ -164,7 +160,6 @@ final class OverlapCrew: @unchecked Sendable {
         workspaces = optimizer.workspaces(workers)
         schedule = OverlapSchedule(reductionOfJob: optimizer.overlapPlan.reductionOfJob,
                                    reductions: optimizer.overlapPlan.reductions.count)
-        self.workers = workers
         busy = .allocate(capacity: 2 * workers)
         busy.initialize(repeating: 0, count: 2 * workers)
     }
@@ -205,7 +200,6 @@ final class OverlapSchedule: @unchecked Sendable {
         ready[r] = true
         cond.broadcast()
     }
-    func isReady(_ r: Int) -> Bool { cond.lock(); defer { cond.unlock() }; return ready[r] }
     /// Arrived and every job of it done (a reduction without jobs on this rank: as soon as it arrived).
     func isFinished(_ r: Int) -> Bool { cond.lock(); defer { cond.unlock() }; return ready[r] && remaining[r] == 0 }
 
