@@ -3,7 +3,7 @@
 #include "lanes.h"
 
 AI void NC_NAME(prefetch_run)(const float *at, long run) {   // never faults, even past the cache's end
-    for (long o = 0; o < run; o += 16) __builtin_prefetch(at + o);
+    for (long o = 0; o < run; o += 16) __builtin_prefetch(at + o, 0, 2);   // into L2, as the decode GEMV's
 }
 
 // q · k_c for c < C keys at once (C independent chains), each the documented sum over D.

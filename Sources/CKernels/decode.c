@@ -3,7 +3,7 @@
 
 // The decode GEMV (Math/SmallGEMM.swift: smallMatmulNT): out[m, o] = x[m, :] · W[o, :] for a few rows m,
 // each weight row streamed from memory once per call for all of them. decode_impl.h holds the kernel; it
-// is compiled once for AVX-512 (32 registers: tiles of 8 weight rows × 1–2 x rows or 4 × 4) and once for
+// is compiled once for AVX-512 (32 registers: tiles of 8 weight rows × 1–2 x rows or 2 × 3–8) and once for
 // the default target (4 × 1 or 2 × 2), picked at run time. Every output is the same sum in the same order on
 // both (16 fused multiply-add lanes over K, lanes.h's tree over the lanes, then the tail), whatever M, the
 // tile or the thread: a sequence decodes to the same tokens alone or batched, and bf16 weights give exactly the fp32
@@ -15,8 +15,8 @@ typedef unsigned int gu16 __attribute__((ext_vector_type(16)));   // vector cast
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,fma"))), apply_to = function)
 #define NC_NAME(f) f##_avx512
-#define NC_ROW_TILE(T) ((T) <= 2 ? 8 : 4)   // more rows in flight when few x rows share them
-#define NC_X_TILE 4
+#define NC_ROW_TILE(T) ((T) <= 2 ? 8 : 2)   // more rows in flight when few x rows share them
+#define NC_X_TILE 8
 #include "decode_impl.h"
 #undef NC_NAME
 #undef NC_ROW_TILE

@@ -22,13 +22,16 @@ AI const char *NC_NAME(row)(const void *w, long e, int bf16) { return (const cha
 // out[t·ldOut + r] = x[t, :] · w[r, :] for r < R, t < T (constants after inlining: the arrays live in
 // registers). With `ahead` each 16-weight step also prefetches rows r + NC_GROUP at the same offset: the
 // next group's rows, so the stream keeps a read in flight while later x tiles compute from cache.
-// Prefetches never fault, so reading ahead past the matrix's end is harmless.
+// Prefetches never fault, so reading ahead past the matrix's end is harmless. They go to L2 (prefetcht1), not L1:
+// on a Zen 4, prefetcht0 at batch 8 left memory idle while the tile computed (one core read 300 MB at 10 GB/s,
+// the sum of the compute and read times) and into L2 it reads at 21 GB/s, batch 1 at 23 against 19 (dev/LOG.md,
+// 2026-12-04).
 AI void NC_NAME(tile)(const float *x, const void *w, float *out, long ldOut, long K, int ahead, int R, int T, int bf16) {
-    nc_f32x16 acc[8][4];
+    nc_f32x16 acc[8][NC_X_TILE];
     for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) acc[r][t] = (nc_f32x16)0;
     long i = 0;
     for (; i + 16 <= K; i += 16) {
-        if (ahead) for (int r = 0; r < R; r++) __builtin_prefetch(NC_NAME(row)(w, (NC_GROUP + r) * K + i, bf16));
+        if (ahead) for (int r = 0; r < R; r++) __builtin_prefetch(NC_NAME(row)(w, (NC_GROUP + r) * K + i, bf16), 0, 2);
         nc_f32x16 wv[8];
         for (int r = 0; r < R; r++) wv[r] = NC_NAME(load_w)(w, r * K + i, bf16);
         for (int t = 0; t < T; t++) {
@@ -78,6 +81,12 @@ AI void NC_NAME(gemv_rows)(const float *x, const void *W, float *out, long ldOut
 #if NC_X_TILE > 2
             NC_CASE(3)
             NC_CASE(4)
+#endif
+#if NC_X_TILE > 4
+            NC_CASE(5)
+            NC_CASE(6)
+            NC_CASE(7)
+            NC_CASE(8)
 #endif
             }
 #undef NC_CASE
