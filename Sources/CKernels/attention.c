@@ -11,17 +11,17 @@
 #include "twice.h"
 
 void nc_attn_scores(const float *q, const float *keys, long ks, long nh, long group, long D, long n, float scale,
-                    float *scores, long ld, long ahead, long run) {
+                    float *scores, long ld, long ahead) {
 #if defined(__x86_64__)
-    if (nc_cpu_has_avx512()) { attn_scores_avx512(q, keys, ks, nh, group, D, n, scale, scores, ld, ahead, run); return; }
+    if (nc_cpu_has_avx512()) { attn_scores_avx512(q, keys, ks, nh, group, D, n, scale, scores, ld, ahead); return; }
 #endif
-    attn_scores_default(q, keys, ks, nh, group, D, n, scale, scores, ld, ahead, run);
+    attn_scores_default(q, keys, ks, nh, group, D, n, scale, scores, ld, ahead);
 }
 
 void nc_attn_values(float *acc, const float *p, long ld, const float *values, long ks, long nh, long group, long D,
-                    long n, long ahead, long run) {
+                    long n, long ahead) {
 #if defined(__x86_64__)
-    if (nc_cpu_has_avx512()) { attn_values_avx512(acc, p, ld, values, ks, nh, group, D, n, ahead, run); return; }
+    if (nc_cpu_has_avx512()) { attn_values_avx512(acc, p, ld, values, ks, nh, group, D, n, ahead); return; }
 #endif
-    attn_values_default(acc, p, ld, values, ks, nh, group, D, n, ahead, run);
+    attn_values_default(acc, p, ld, values, ks, nh, group, D, n, ahead);
 }

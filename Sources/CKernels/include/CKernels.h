@@ -41,13 +41,13 @@ void nc_gemv_bf16(const float *x, const unsigned short *W, float *out, long ldOu
 
 /// Decode attention's key pass over one block (Model/Layers/DecodeAttention.swift): scores[h·ld + j] =
 /// scale · Σ_d q[h·D + d]·keys[j·ks + (h/group)·D + d] for h < nh, j < n, each dot in nc_gemv_f32's order;
-/// prefetches `run` floats at position j + ahead as it goes.
+/// each key load also prefetches the same offset at position j + ahead (into L2).
 void nc_attn_scores(const float *q, const float *keys, long ks, long nh, long group, long D, long n, float scale,
-                    float *scores, long ld, long ahead, long run);
+                    float *scores, long ld, long ahead);
 
 /// Its value pass: acc[h·D + d] = fma(p[h·ld + j], values[j·ks + (h/group)·D + d], acc[h·D + d]) for j = 0, 1, … n−1.
 void nc_attn_values(float *acc, const float *p, long ld, const float *values, long ks, long nh, long group, long D,
-                    long n, long ahead, long run);
+                    long n, long ahead);
 
 /// One parallel loop on the decode pool's persistent threads (pool.c): fn(ctx, i) for i in 0 ..< width, i = 0 on
 /// the calling thread, returning when all are done. The threads poll for ~200 µs after each loop before they

@@ -14,8 +14,8 @@ import Foundation
 
 let decodeKeyBlock = 128
 
-/// Positions ahead whose keys (values) the key (value) pass prefetches: the runs of a row's heads are 1.5 to
-/// 3 KB every few KB, a stride the hardware prefetcher follows late, and each pass otherwise stalls on them.
+/// Positions ahead whose keys (values) the key (value) pass prefetches, a line with each load (attention_impl.h):
+/// the runs of a row's heads are 1.5 to 3 KB every few KB, a stride the hardware prefetcher follows late.
 let decodePrefetchAhead = 6
 
 /// For each i < rows.count, token n = rows[i]: y[n], q[n]: [H, D] rows of y, q ([N, H, D]); its sequence's
@@ -43,12 +43,11 @@ func decodeAttention(_ y: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>
                 acc.update(repeating: 0, count: nh * D)
                 runMax.update(repeating: -Float.infinity, count: nh)
                 runSum.update(repeating: 0, count: nh)
-                let run = (g1 - g0) * D   // floats of this item's heads at one position
                 var j0 = max(0, p - left)
                 while j0 <= p {
                     let j1 = min(p + 1, j0 + decodeKeyBlock), n = j1 - j0
                     // one pass over the block's keys for every head of the item
-                    nc_attn_scores(qg, kb + j0 * ks, ks, nh, group, D, n, scale, scores, decodeKeyBlock, decodePrefetchAhead, run)
+                    nc_attn_scores(qg, kb + j0 * ks, ks, nh, group, D, n, scale, scores, decodeKeyBlock, decodePrefetchAhead)
                     for h in 0..<nh {
                         let row = scores + h * decodeKeyBlock
                         var mx = runMax[h]
@@ -59,7 +58,7 @@ func decodeAttention(_ y: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>
                         runMax[h] = mx
                     }
                     // one pass over the block's values
-                    nc_attn_values(acc, scores, decodeKeyBlock, vb + j0 * ks, ks, nh, group, D, n, decodePrefetchAhead, run)
+                    nc_attn_values(acc, scores, decodeKeyBlock, vb + j0 * ks, ks, nh, group, D, n, decodePrefetchAhead)
                     j0 = j1
                 }
                 for h in 0..<nh {
