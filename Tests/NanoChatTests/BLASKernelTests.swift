@@ -47,4 +47,17 @@ final class BLASKernelTests: XCTestCase {
         #endif
         XCTAssertEqual(PeakFLOPS.estimate(cores: 1).together, 1)   // one thread: nothing to share
     }
+
+    func testEnvironmentChangesKeepTheUsersSettings() {
+        let avx512: Set<String> = ["avx512f", "avx512vl", "avx512bw", "avx512dq", "avx512cd", "avx512_bf16", "avx2", "fma"]
+        func names(_ env: [String: String], _ picked: String) -> [String] {
+            BLASKernel.environmentChanges(env: env, picked: picked, flags: avx512).map { $0.0 }
+        }
+        XCTAssertEqual(names([:], "Cooperlake"), ["OPENBLAS_THREAD_TIMEOUT"])
+        XCTAssertEqual(names([:], "Haswell"), ["OPENBLAS_THREAD_TIMEOUT", "OPENBLAS_CORETYPE", "NANOCHAT_BLAS_REPLACED_CORE"])
+        XCTAssertEqual(names(["OPENBLAS_THREAD_TIMEOUT": "28"], "Haswell"), ["OPENBLAS_CORETYPE", "NANOCHAT_BLAS_REPLACED_CORE"])
+        XCTAssertEqual(names(["OPENBLAS_THREAD_TIMEOUT": "28", "OPENBLAS_CORETYPE": "HASWELL"], "Haswell"), [])
+        // the re-executed process has both set: nothing more to change, so it never loops
+        XCTAssertEqual(names(["OPENBLAS_THREAD_TIMEOUT": "20", "NANOCHAT_BLAS_REPLACED_CORE": "Haswell"], "Cooperlake"), [])
+    }
 }

@@ -49,8 +49,8 @@ void nc_attn_scores(const float *q, const float *keys, long ks, long nh, long gr
 void nc_attn_values(float *acc, const float *p, long ld, const float *values, long ks, long nh, long group, long D,
                     long n, long ahead);
 
-/// One parallel loop on the decode pool's persistent threads (pool.c): fn(ctx, i) for i in 0 ..< width, i = 0 on
-/// the calling thread, returning when all are done. The threads poll for ~200 µs after each loop before they
+/// One parallel loop on the decode pool's persistent threads (pool.c): fn(ctx, i) once for each i in 0 ..< width,
+/// i = 0 and any index no thread has claimed yet on the calling thread, returning when all are done. The threads poll for ~200 µs after each loop before they
 /// sleep, so the back-to-back short loops of a decode step skip the wake-up. Returns 0, having run nothing, when
 /// width < 2 or > 64, threads cannot be created, or another loop is running (a nested or concurrent caller):
 /// the caller then runs the loop some other way.

@@ -17,23 +17,41 @@ public enum BLASKernel {
         (kernelRank[picked.lowercased()] ?? 0) < (kernelRank[wanted.lowercased()] ?? 0)
     }
 
-    /// The first call of every executable: re-executes with a matching OPENBLAS_CORETYPE when OpenBLAS picked a
-    /// kernel narrower than the CPU's vectors (pre-AVX2 on an AVX2 CPU, AVX2 on an AVX-512 one). Returns normally otherwise. A user's own
-    /// OPENBLAS_CORETYPE is always respected.
+    /// How long (log2 of TSC cycles) OpenBLAS's threads spin after a call before they sleep: 2^20, ~0.4 ms, instead
+    /// of OpenBLAS's 2^28 (~0.1 s). A spinning OpenBLAS thread takes a core from our own threads: after a prefill the
+    /// decode pool's steps ran in bursts of 3–15 ms against 1 (d4 infer_bench batch 1: 415–564 tok/s against
+    /// 767–1,184 at 2^20), and training config a ran 3–7 % faster (dev/LOG.md, 2026-12-04).
+    static let threadTimeout = "20"
+
+    /// The environment a process needs before OpenBLAS loads, given its environment now, the core OpenBLAS
+    /// picked and the CPU's flags: OPENBLAS_THREAD_TIMEOUT, and OPENBLAS_CORETYPE when the picked kernel is narrower
+    /// than the CPU's vectors (x86-64). A user's own settings are kept; empty when nothing is to change.
+    public static func environmentChanges(env: [String: String], picked: String, flags: Set<String>?) -> [(String, String)] {
+        var changes: [(String, String)] = []
+        if env["OPENBLAS_THREAD_TIMEOUT"] == nil { changes.append(("OPENBLAS_THREAD_TIMEOUT", threadTimeout)) }
+        if env["OPENBLAS_CORETYPE"] == nil, env[replacedVariable] == nil, !picked.isEmpty,
+           let flags, let core = coreType(flags: flags), shouldReplace(picked: picked, wanted: core) {
+            changes += [("OPENBLAS_CORETYPE", core), (replacedVariable, picked)]
+        }
+        return changes
+    }
+
+    /// The first call of every executable: re-executes once with `environmentChanges` set (OpenBLAS reads them only
+    /// when it loads). Returns normally when there is nothing to change or exec fails.
     public static func selectForThisCPU() {
-        #if os(Linux) && arch(x86_64)
-        let env = ProcessInfo.processInfo.environment
-        guard env["OPENBLAS_CORETYPE"] == nil, env[replacedVariable] == nil else { return }
-        let picked = BLAS.coreName
-        guard !picked.isEmpty, let flags = cpuFlags(), let core = coreType(flags: flags),
-              shouldReplace(picked: picked, wanted: core) else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        setenv(replacedVariable, picked, 1)
+        #if os(Linux) && !canImport(Accelerate)
+        #if arch(x86_64)
+        let flags = cpuFlags()
+        #else
+        let flags: Set<String>? = nil
+        #endif
+        let changes = environmentChanges(env: ProcessInfo.processInfo.environment, picked: BLAS.coreName, flags: flags)
+        guard !changes.isEmpty else { return }
+        for (name, value) in changes { setenv(name, value, 1) }
         var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
         execv("/proc/self/exe", &argv)
-        // exec failed (no /proc?): carry on with the slow kernel rather than fail, and do not claim a replacement
-        unsetenv("OPENBLAS_CORETYPE")
-        unsetenv(replacedVariable)
+        // exec failed (no /proc?): carry on as loaded rather than fail, and do not claim a replacement
+        for (name, _) in changes { unsetenv(name) }
         #endif
     }
 
