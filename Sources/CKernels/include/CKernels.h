@@ -50,8 +50,9 @@ void nc_attn_values(float *acc, const float *p, long ld, const float *values, lo
                     long n, long ahead);
 
 /// One parallel loop on the decode pool's persistent threads (pool.c): fn(ctx, i) once for each i in 0 ..< width,
-/// i = 0 and any index no thread has claimed yet on the calling thread, returning when all are done. The threads poll for ~200 µs after each loop before they
-/// sleep, so the back-to-back short loops of a decode step skip the wake-up. Returns 0, having run nothing, when
+/// i = 0 and any index no thread has claimed yet on the calling thread, returning when all are done. The threads
+/// poll for ~200 µs after each loop before they sleep, so the back-to-back short loops of a decode step skip the
+/// wake-up. Returns 0, having run nothing, when
 /// width < 2 or > 64, threads cannot be created, or another loop is running (a nested or concurrent caller):
 /// the caller then runs the loop some other way.
 typedef void (*nc_pool_fn)(void *ctx, long index);
