@@ -66,16 +66,29 @@ final class ModelLayerTests: XCTestCase {
             let q = Buf(qn, normal: 1, rng: &rng), k = Buf(kn, normal: 1, rng: &rng), v = Buf(kn, normal: 1, rng: &rng)
             let w = Buf(qn, normal: 1, rng: &rng)
             let y = Buf(qn), lse = Buf(B * H * T)
-            let S = Buf(attentionScratchCount(T: T, left: left)), dP = Buf(S.count)
+            // two workers' scratch: (batch, kv head) pairs split between the threads where they divide evenly
+            let sc = attentionScratchCount(T: T, left: left)
+            let S = Buf(2 * sc), dP = Buf(S.count)
+            let scratch = AttentionScratch(scores: S.p, grads: dP.p, count: sc, workers: 2)
+            let serial = AttentionScratch(scores: S.p, grads: dP.p, count: sc, workers: 1)
             func f() -> Double {
-                attentionForward(y.p, lse.p, q.p, k.p, v.p, B, T, H, Hkv, D, left: left, scratch: S.p)
+                attentionForward(y.p, lse.p, q.p, k.p, v.p, B, T, H, Hkv, D, left: left, scratch: scratch)
                 return y.dot(w)
             }
             _ = f()
             checkTensor(y.array, naiveAttention(q, k, v, B: B, T: T, H: H, Hkv: Hkv, D: D, left: left), rtol: 1e-5,
                         label: "attention T=\(T) left=\(left) vs naive")
             let dq = Buf(qn), dk = Buf(kn), dv = Buf(kn)
-            attentionBackward(dq.p, dk.p, dv.p, w.p, q.p, k.p, v.p, y.p, lse.p, B, T, H, Hkv, D, left: left, scratch: S.p, dP.p)
+            attentionBackward(dq.p, dk.p, dv.p, w.p, q.p, k.p, v.p, y.p, lse.p, B, T, H, Hkv, D, left: left, scratch: scratch)
+            // one worker (the sequence, BLAS and the row softmax on all threads) gives the same bits
+            let y1 = Buf(qn), lse1 = Buf(B * H * T), dq1 = Buf(qn), dk1 = Buf(kn), dv1 = Buf(kn)
+            attentionForward(y1.p, lse1.p, q.p, k.p, v.p, B, T, H, Hkv, D, left: left, scratch: serial)
+            attentionBackward(dq1.p, dk1.p, dv1.p, w.p, q.p, k.p, v.p, y1.p, lse1.p, B, T, H, Hkv, D, left: left, scratch: serial)
+            XCTAssertEqual(y1.array, y.array, "attention T=\(T): one worker vs two")
+            XCTAssertEqual(lse1.array, lse.array, "attention lse T=\(T): one worker vs two")
+            XCTAssertEqual(dq1.array, dq.array, "attention dq T=\(T): one worker vs two")
+            XCTAssertEqual(dk1.array, dk.array, "attention dk T=\(T): one worker vs two")
+            XCTAssertEqual(dv1.array, dv.array, "attention dv T=\(T): one worker vs two")
             GradCheck.check("attention dq T=\(T)", q.p, count: qn, analytic: dq.array, loss: f)
             GradCheck.check("attention dk T=\(T)", k.p, count: kn, analytic: dk.array, loss: f)
             GradCheck.check("attention dv T=\(T)", v.p, count: kn, analytic: dv.array, loss: f)

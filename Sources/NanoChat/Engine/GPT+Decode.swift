@@ -109,7 +109,7 @@ extension GPT {
                     } else {
                         let qo = n0 * H * D
                         attentionForward(a.y + qo, a.lse, a.q + qo, s.cache.k + base, s.cache.v + base,
-                                         1, s.count, H, Hkv, D, left: windows[l], scratch: a.attnS, start: a.positions[n0],
+                                         1, s.count, H, Hkv, D, left: windows[l], scratch: a.attention, start: a.positions[n0],
                                          kvRows: s.cache.capacity)
                     }
                 }

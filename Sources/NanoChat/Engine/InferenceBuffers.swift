@@ -13,7 +13,8 @@ final class InferenceBuffers {
     let rstd, lse: UnsafeMutablePointer<Float>                 // [N·H]
     let gate, sig: UnsafeMutablePointer<Float>                 // [N·Hkv], [N]
     let positions: UnsafeMutablePointer<Int>                   // [N] each token's position in its sequence
-    let attnS, headChunk, headScratch: UnsafeMutablePointer<Float>
+    let headChunk, headScratch: UnsafeMutablePointer<Float>
+    let attention: AttentionScratch   // prefill scores
     let widen: UnsafeMutablePointer<Float>                     // [widenScratchCount] bf16 matrices widened for sgemm (unwritten in fp32)
     let headRows, headWorkers: Int
 
@@ -31,7 +32,8 @@ final class InferenceBuffers {
         rstd = f(N * H); lse = f(N * H); gate = f(N * Hkv); sig = f(N)
         // a block of queries reaches its own keys plus at most `left` earlier ones
         let maxLeft = c.windowSizes.max() ?? c.sequenceLen
-        attnS = f(attentionScratchCount(T: maxLeft, left: maxLeft))
+        let sc = attentionScratchCount(T: maxLeft, left: maxLeft)
+        attention = AttentionScratch(scores: f(Threads.count * sc), grads: nil, count: sc, workers: Threads.count)
         headRows = headChunkRows(V: V)
         headChunk = f(min(headRows, N) * V)
         headWorkers = max(1, Threads.count)

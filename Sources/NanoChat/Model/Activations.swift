@@ -13,7 +13,8 @@ final class Activations {
     // scratch shared by all layers
     let xa, tmp, act: UnsafeMutablePointer<Float>                   // act: [N, 4C]
     let dxnf, dxf, dres, dx0, dxn, dy, dq, dk, dv, dqr, dkr: UnsafeMutablePointer<Float>
-    let attnS, attnDP, headChunk, headScratch: UnsafeMutablePointer<Float>
+    let headChunk, headScratch: UnsafeMutablePointer<Float>
+    let attention: AttentionScratch                 // scores and their gradients, one slice per worker
     let gateScratch: UnsafeMutablePointer<Float>    // [max(2, Hkv)·N] smear / value-embedding gate gradients
     let widen: UnsafeMutablePointer<Float>          // [widenScratchCount] bf16 matrices widened for sgemm (unwritten in fp32)
     let headRows, headWorkers: Int
@@ -38,7 +39,8 @@ final class Activations {
         // keys a query block can reach: its window, which may exceed sequenceLen (S windows round up to 128)
         let maxLeft = c.windowSizes.max() ?? c.sequenceLen
         let sc = attentionScratchCount(T: maxLeft, left: maxLeft)
-        attnS = f(sc); attnDP = f(sc)
+        let attnWorkers = max(1, Threads.count)
+        attention = AttentionScratch(scores: f(attnWorkers * sc), grads: f(attnWorkers * sc), count: sc, workers: attnWorkers)
         gateScratch = f(max(2, Hkv) * N)
         widen = blocks.unwrittenFloats(widenScratchCount)
         headRows = headChunkRows(V: V, budget: headChunkBudget)

@@ -99,7 +99,7 @@ public final class GPT: LanguageModel {
                 attentionInputs(layer: l, AttentionInputBuffers(xn: a.xn1[l], rstd: a.rstd1[l], q: a.q[l], k: a.k[l], v: a.v[l],
                                                                 gate: a.gate[l], rstdq: a.rstdq[l], rstdk: a.rstdk[l]),
                                 a.xa, a.idx, B: B, T: T, positions: nil, cosT, sinT, matrices, timers: tm)
-                attentionForward(a.y[l], a.lse[l], a.q[l], a.k[l], a.v[l], B, T, H, Hkv, D, left: windows[l], scratch: a.attnS)
+                attentionForward(a.y[l], a.lse[l], a.q[l], a.k[l], a.v[l], B, T, H, Hkv, D, left: windows[l], scratch: a.attention)
                 tm?.lap(.fwdAttention)
                 linearForward(a.y[l], [LinearWeight(offset: w.proj, out: a.tmp, OUT: C)], N, H * D, matrices)
                 tm?.lap(.fwdLinear)
@@ -209,7 +209,7 @@ public final class GPT: LanguageModel {
                 a.dk.update(repeating: 0, count: N * Hkv * D)
                 a.dv.update(repeating: 0, count: N * Hkv * D)
                 attentionBackward(a.dq, a.dk, a.dv, a.dy, a.q[l], a.k[l], a.v[l], a.y[l], a.lse[l], B, T, H, Hkv, D,
-                                  left: windows[l], scratch: a.attnS, a.attnDP)
+                                  left: windows[l], scratch: a.attention)
                 tm?.lap(.bwdAttention)
                 a.dqr.update(repeating: 0, count: N * H * D)
                 a.dkr.update(repeating: 0, count: N * Hkv * D)

@@ -3,36 +3,73 @@ import Foundation
 // Causal sliding-window attention with GQA, flash-style: the forward keeps only the per-query
 // log-sum-exp; the backward recomputes the probabilities block by block. Query position t attends key
 // j iff j ≤ t and t − j ≤ left (nanochat/gpt.py: GPT._compute_window_sizes). Every product is a BLAS GEMM over a
-// block of `attnBlock` queries and the keys their windows reach; (batch, head, block) run in sequence so OpenBLAS
-// gets both cores, the row softmax runs in parallel.
+// block of `attnBlock` queries and the keys their windows reach (the masked half and everything left of the
+// window are never computed). Work items are (batch, kv head) pairs, each with all its query heads (so
+// no two workers write the same dk/dv). They are split between the workers, each with single-threaded
+// BLAS and its own scratch (about 2× faster than 2-thread BLAS on these 128-row GEMMs: dev/LOG.md
+// 2026-12-05 00:30); one pair, or pairs that do not spread evenly, run in sequence with OpenBLAS on every
+// core and the row softmax in parallel. A head's result is the same either way (OpenBLAS splits a GEMM's
+// rows/columns between threads, never its sums).
 
 let attnBlock = 128
 
-/// Floats of scratch the attention needs per buffer (two buffers: probabilities and their gradient).
+/// Floats of scratch one worker needs per buffer (two buffers: probabilities and their gradient).
 func attentionScratchCount(T: Int, left: Int) -> Int { attnBlock * (attnBlock + min(left, T)) }
 
-/// y: [B,T,H,D]; lse: [B,H,T]; q: [B,T,H,D]; k, v: [B,kvRows,Hkv,D]; S: scratch (attentionScratchCount).
+/// Scratch for `workers` attention workers: worker w uses scores[w·count ..< (w+1)·count] (and the
+/// same slice of grads in the backward).
+struct AttentionScratch {
+    let scores: UnsafeMutablePointer<Float>
+    let grads: UnsafeMutablePointer<Float>?
+    let count: Int      // floats per worker and buffer, ≥ attentionScratchCount(T, left) of every call
+    let workers: Int
+}
+
+/// Runs body(b, kvh, scratch slice, rowsParallel) for every (batch, kv head) pair: between the scratch's
+/// workers when the pairs divide evenly among them (or are many); in sequence otherwise.
+private func forEachHeadPair(B: Int, Hkv: Int, _ scratch: AttentionScratch,
+                             _ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?, Bool) -> Void) {
+    let items = B * Hkv
+    let W = min(scratch.workers, Threads.count, items)
+    guard W > 1, items % W == 0 || items >= 4 * W else {
+        for item in 0..<items { body(item / Hkv, item % Hkv, scratch.scores, scratch.grads, true) }
+        return
+    }
+    BLAS.setThreads(1)
+    Threads.parallelFor(W) { r in   // one index per worker
+        let w = r.lowerBound, S = scratch.scores + w * scratch.count, dP = scratch.grads.map { $0 + w * scratch.count }
+        for item in (items * w / W)..<(items * (w + 1) / W) { body(item / Hkv, item % Hkv, S, dP, false) }
+    }
+    BLAS.setThreads(Threads.count)
+}
+
+/// Rows 0..<m one after another, or split between the threads.
+@inline(__always) private func forRows(_ m: Int, parallel: Bool, _ body: (Range<Int>) -> Void) {
+    if parallel { Threads.parallelFor(m, minChunk: 16, body) } else { body(0..<m) }
+}
+
+/// y: [B,T,H,D]; lse: [B,H,T]; q: [B,T,H,D]; k, v: [B,kvRows,Hkv,D]; scratch: the first worker's scores.
 /// The T queries sit at positions start..<start+T and attend keys 0..<start+T of their row (a KV cache
 /// holding `start` earlier positions followed by the new ones; kvRows ≥ start+T is the cache's row
 /// stride). Training: start 0, kvRows T.
 func attentionForward(_ y: UnsafeMutablePointer<Float>, _ lse: UnsafeMutablePointer<Float>,
                       _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>,
-                      _ B: Int, _ T: Int, _ H: Int, _ Hkv: Int, _ D: Int, left: Int, scratch S: UnsafeMutablePointer<Float>,
+                      _ B: Int, _ T: Int, _ H: Int, _ Hkv: Int, _ D: Int, left: Int, scratch: AttentionScratch,
                       start: Int = 0, kvRows: Int? = nil) {
     let scale = 1 / Float(D).squareRoot()
     let qs = H * D, ks = Hkv * D, group = H / Hkv, Tk = kvRows ?? T
-    for b in 0..<B {
-        for h in 0..<H {
-            let kvh = h / group
-            let qb = q + b * T * qs + h * D, kb = k + b * Tk * ks + kvh * D, vb = v + b * Tk * ks + kvh * D
-            let yb = y + b * T * qs + h * D, lb = lse + (b * H + h) * T
+    precondition(scratch.count >= attentionScratchCount(T: start + T, left: left), "attentionForward: scratch too small")
+    forEachHeadPair(B: B, Hkv: Hkv, scratch) { b, kvh, S, _, rowsParallel in
+        let kb = k + b * Tk * ks + kvh * D, vb = v + b * Tk * ks + kvh * D
+        for h in (kvh * group)..<((kvh + 1) * group) {
+            let qb = q + b * T * qs + h * D, yb = y + b * T * qs + h * D, lb = lse + (b * H + h) * T
             var q0 = 0
             while q0 < T {
                 let q1 = min(T, q0 + attnBlock), m = q1 - q0
                 let k0 = max(0, start + q0 - left), kn = start + q1 - k0
                 BLAS.sgemm(transA: false, transB: true, M: m, N: kn, K: D, alpha: scale, A: qb + q0 * qs, lda: qs,
                            B: kb + k0 * ks, ldb: ks, beta: 0, C: S, ldc: kn)
-                Threads.parallelFor(m, minChunk: 16) { r in
+                forRows(m, parallel: rowsParallel) { r in
                     for i in r {
                         let t = q0 + i, p = start + t, row = S + i * kn
                         let lo = max(0, p - left) - k0, hi = p - k0 + 1   // valid keys [lo, hi)
@@ -67,20 +104,22 @@ func attentionForward(_ y: UnsafeMutablePointer<Float>, _ lse: UnsafeMutablePoin
 }
 
 /// dq += ∂/∂q, dk += ∂/∂k, dv += ∂/∂v given dy, the forward inputs, the output y and lse.
-/// S and dP: scratch buffers of attentionScratchCount floats each.
+/// scratch: scores and grads, attentionScratchCount(T, left) floats per worker each.
 func attentionBackward(_ dq: UnsafeMutablePointer<Float>, _ dk: UnsafeMutablePointer<Float>, _ dv: UnsafeMutablePointer<Float>,
                        _ dy: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>,
                        _ v: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ lse: UnsafePointer<Float>,
-                       _ B: Int, _ T: Int, _ H: Int, _ Hkv: Int, _ D: Int, left: Int,
-                       scratch S: UnsafeMutablePointer<Float>, _ dP: UnsafeMutablePointer<Float>) {
+                       _ B: Int, _ T: Int, _ H: Int, _ Hkv: Int, _ D: Int, left: Int, scratch: AttentionScratch) {
     let scale = 1 / Float(D).squareRoot()
     let qs = H * D, ks = Hkv * D, group = H / Hkv
-    for b in 0..<B {
-        for h in 0..<H {
-            let kvh = h / group
-            let qo = b * T * qs + h * D, ko = b * T * ks + kvh * D
-            let qb = q + qo, kb = k + ko, vb = v + ko, yb = y + qo, dyb = dy + qo
-            let dqb = dq + qo, dkb = dk + ko, dvb = dv + ko, lb = lse + (b * H + h) * T
+    precondition(scratch.grads != nil && scratch.count >= attentionScratchCount(T: T, left: left),
+                 "attentionBackward: scratch too small")
+    forEachHeadPair(B: B, Hkv: Hkv, scratch) { b, kvh, S, dPOpt, rowsParallel in
+        let dP = dPOpt!
+        let ko = b * T * ks + kvh * D
+        let kb = k + ko, vb = v + ko, dkb = dk + ko, dvb = dv + ko
+        for h in (kvh * group)..<((kvh + 1) * group) {
+            let qo = b * T * qs + h * D
+            let qb = q + qo, yb = y + qo, dyb = dy + qo, dqb = dq + qo, lb = lse + (b * H + h) * T
             var q0 = 0
             while q0 < T {
                 let q1 = min(T, q0 + attnBlock), m = q1 - q0
@@ -89,7 +128,7 @@ func attentionBackward(_ dq: UnsafeMutablePointer<Float>, _ dk: UnsafeMutablePoi
                            B: kb + k0 * ks, ldb: ks, beta: 0, C: S, ldc: kn)
                 BLAS.sgemm(transA: false, transB: true, M: m, N: kn, K: D, A: dyb + q0 * qs, lda: qs,
                            B: vb + k0 * ks, ldb: ks, beta: 0, C: dP, ldc: kn)
-                Threads.parallelFor(m, minChunk: 16) { r in
+                forRows(m, parallel: rowsParallel) { r in
                     for i in r {
                         let t = q0 + i, row = S + i * kn, drow = dP + i * kn
                         let lo = max(0, t - left) - k0, hi = t - k0 + 1
