@@ -25,6 +25,14 @@ public enum Threads {
         }
     }
 
+    /// Runs body(w) once for each worker w in 0..<workers (at most `count`), each on its own thread, with OpenBLAS
+    /// single-threaded meanwhile: each worker runs its own small GEMMs, cheaper than one multi-threaded GEMM at a time.
+    public static func eachWorkerWithOwnBLAS(_ workers: Int, _ body: (Int) -> Void) {
+        BLAS.setThreads(1)
+        parallelFor(workers) { r in for w in r { body(w) } }
+        BLAS.setThreads(count)
+    }
+
     /// `parallelFor` on the decode pool's persistent threads (CKernels/pool.c), for the many short loops of a
     /// decode step (10–40 µs each at d4), where waking a GCD worker per loop costs as much as the loop. Runs
     /// through `parallelFor` when the pool is taken (a nested or concurrent caller).

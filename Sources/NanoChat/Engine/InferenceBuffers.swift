@@ -14,7 +14,7 @@ final class InferenceBuffers {
     let gate, sig: UnsafeMutablePointer<Float>                 // [N·Hkv], [N]
     let positions: UnsafeMutablePointer<Int>                   // [N] each token's position in its sequence
     let headChunk, headScratch: UnsafeMutablePointer<Float>
-    let attention: AttentionScratch   // prefill scores
+    let attention: AttentionScratch   // prefill scores, one slice per worker
     let widen: UnsafeMutablePointer<Float>                     // [widenScratchCount] bf16 matrices widened for sgemm (unwritten in fp32)
     let headRows, headWorkers: Int
 

@@ -109,11 +109,9 @@ extension MuonAdamW {
                 return
             }
             let queue = JobQueue(count: jobs.count)
-            BLAS.setThreads(1)
-            Threads.parallelFor(workers) { r in   // one index per worker
-                while let j = queue.next() { runTimed(jobs[j], r.lowerBound) }
+            Threads.eachWorkerWithOwnBLAS(workers) { w in
+                while let j = queue.next() { runTimed(jobs[j], w) }
             }
-            BLAS.setThreads(Threads.count)
         }
         if let tm = timers {
             busy.withUnsafeBufferPointer { Self.addUpdateTime(tm, seconds: now() - t0, busy: $0) }
@@ -149,13 +147,11 @@ extension MuonAdamW {
             let owned = muonPlans[gi]!.owned
             let ws = workspaces(threads)
             if threads > 1 && owned.count >= threads {
-                BLAS.setThreads(1)
-                Threads.parallelFor(threads) { r in   // worker w takes owned matrices w, w+threads, …
-                    for k in stride(from: owned.lowerBound + r.lowerBound, to: owned.upperBound, by: threads) {
-                        run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws[r.lowerBound])
+                Threads.eachWorkerWithOwnBLAS(threads) { w in   // worker w takes owned matrices w, w+threads, …
+                    for k in stride(from: owned.lowerBound + w, to: owned.upperBound, by: threads) {
+                        run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws[w])
                     }
                 }
-                BLAS.setThreads(threads)
             } else {
                 for k in owned { run(.muon(group: gi, k: k), adamS, muonS, params: params, grads: grads, ws[0]) }
             }

@@ -35,12 +35,10 @@ private func forEachHeadPair(B: Int, Hkv: Int, _ scratch: AttentionScratch,
         for item in 0..<items { body(item / Hkv, item % Hkv, scratch.scores, scratch.grads, true) }
         return
     }
-    BLAS.setThreads(1)
-    Threads.parallelFor(W) { r in   // one index per worker
-        let w = r.lowerBound, S = scratch.scores + w * scratch.count, dP = scratch.grads.map { $0 + w * scratch.count }
+    Threads.eachWorkerWithOwnBLAS(W) { w in
+        let S = scratch.scores + w * scratch.count, dP = scratch.grads.map { $0 + w * scratch.count }
         for item in (items * w / W)..<(items * (w + 1) / W) { body(item / Hkv, item % Hkv, S, dP, false) }
     }
-    BLAS.setThreads(Threads.count)
 }
 
 /// Rows 0..<m one after another, or split between the threads.
@@ -48,7 +46,8 @@ private func forEachHeadPair(B: Int, Hkv: Int, _ scratch: AttentionScratch,
     if parallel { Threads.parallelFor(m, minChunk: 16, body) } else { body(0..<m) }
 }
 
-/// y: [B,T,H,D]; lse: [B,H,T]; q: [B,T,H,D]; k, v: [B,kvRows,Hkv,D]; scratch: the first worker's scores.
+/// y: [B,T,H,D]; lse: [B,H,T]; q: [B,T,H,D]; k, v: [B,kvRows,Hkv,D]; scratch: scores, attentionScratchCount(start+T, left)
+/// floats per worker.
 /// The T queries sit at positions start..<start+T and attend keys 0..<start+T of their row (a KV cache
 /// holding `start` earlier positions followed by the new ones; kvRows ≥ start+T is the cache's row
 /// stride). Training: start 0, kvRows T.
