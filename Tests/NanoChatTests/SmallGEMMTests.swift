@@ -26,10 +26,11 @@ final class SmallGEMMTests: XCTestCase {
         var rng = RNG(seed: 5)
         // short rows go one at a time, longer ones in tiles (decode_impl.h: group): K 400 (1.6 KB fp32) tiles at every
         // M; 300 (1.2 KB) tiles from M = 2 in fp32, one at a time in bf16 and at M = 1; 777 a tail past the tiles;
-        // M 3–8 one x tile of 2-row tiles on AVX-512, 9 and 16 more than one x tile
+        // M 3–8 one x tile of 2-row tiles on AVX-512, 9 and 16 more than one x tile; on the default target (x tiles of 3)
+        // M 4–16 run k in blocks with the lanes kept between them: 400, 777, 1500 and 2000 take 2–8 blocks (and a tail)
         let shapes = [(1, 64, 37), (2, 48, 16), (3, 100, 9), (4, 16, 25), (5, 7, 12), (8, 192, 41), (13, 40, 8), (32, 64, 19),
                       (1, 400, 29), (1, 300, 17), (2, 300, 19), (5, 400, 23), (9, 777, 13),
-                      (6, 777, 11), (7, 300, 9), (8, 400, 21), (16, 400, 7)]
+                      (6, 777, 11), (7, 300, 9), (8, 400, 21), (16, 400, 7), (12, 1500, 9), (16, 2000, 5), (17, 400, 5)]
         for (M, K, rows) in shapes {
             let x = (0..<(M * K)).map { _ in Float(rng.uniform() - 0.5) }
             let w = (0..<(rows * K)).map { _ in Float(rng.uniform() - 0.5) }
