@@ -96,12 +96,31 @@ AI void NC_NAME(group)(const float *x, const void *W, float *out, long ldOut, lo
 // - each x tile prefetches its share of the block's columns, not the first one all of them (a burst of
 //   prefetches the memory system cannot take at once, then none while the other tiles compute).
 // Each alone gained ~1.1×, both 1.35× at batch 8 (dev/LOG.md, 2026-12-08).
+// T as a compile-time constant in CALL(t), for every T up to NC_X_TILE.
+#if NC_X_TILE > 4
+#define NC_SWITCH_T(T, CALL) switch (T) { case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
+    case 4: CALL(4); break; case 5: CALL(5); break; case 6: CALL(6); break; case 7: CALL(7); break; case 8: CALL(8); break; }
+#elif NC_X_TILE > 2
+#define NC_SWITCH_T(T, CALL) switch (T) { case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; }
+#else
+#define NC_SWITCH_T(T, CALL) switch (T) { case 1: CALL(1); break; case 2: CALL(2); break; }
+#endif
+
 AI void NC_NAME(gemv_rows)(const float *x, const void *W, float *out, long ldOut, long M, long K, long lo, long hi,
                            int bf16) {
-    nc_f32x16 acc[NC_GROUP * NC_K_BLOCK_ROWS];
     const long K16 = K & ~15L, tiles = (M + NC_X_TILE - 1) / NC_X_TILE;
+    if (tiles == 1) {   // one x tile (batch 1): one pass over k, the span and prefetch known after inlining
+        for (long g = lo; g < hi; g += NC_GROUP) {
+            long end = g + NC_GROUP < hi ? g + NC_GROUP : hi;
+#define NC_WHOLE(t) NC_NAME(group)(x, W, out, ldOut, M, K, g, end, 0, K16, 0, 0, K16, t, bf16)
+            NC_SWITCH_T(M, NC_WHOLE)
+#undef NC_WHOLE
+        }
+        return;
+    }
+    nc_f32x16 acc[NC_GROUP * NC_K_BLOCK_ROWS];
     long block = K16;
-    if (NC_K_BLOCKS && tiles > 1 && M <= NC_K_BLOCK_ROWS) {   // x's and the group's slices in ~20 KB
+    if (NC_K_BLOCKS && M <= NC_K_BLOCK_ROWS) {   // x's and the group's slices in ~20 KB
         block = (20480 / (4 * M + NC_GROUP * (bf16 ? 2 : 4))) & ~15L;
         if (block < 64) block = 64;
     }
@@ -113,34 +132,19 @@ AI void NC_NAME(gemv_rows)(const float *x, const void *W, float *out, long ldOut
             for (long m0 = 0; m0 < M; m0 += NC_X_TILE) {
                 long T = M - m0 < NC_X_TILE ? M - m0 : NC_X_TILE, q = m0 / NC_X_TILE;
                 long pfLo = k0, pfHi = k1;   // x tile q prefetches its share of the columns, or tile 0 all of them
-                if (NC_K_BLOCKS) { pfLo = k0 + ((span * q / tiles) & ~15L); if (q + 1 < tiles) pfHi = k0 + ((span * (q + 1) / tiles) & ~15L); }
-                else if (q > 0) pfHi = pfLo;
-                const float *xt = x + m0 * K;
-                float *ot = out + m0 * ldOut;
-                nc_f32x16 *at = acc + m0;
-#define NC_CASE(t) case t: NC_NAME(group)(xt, W, ot, ldOut, M, K, g, end, k0, k1, at, pfLo, pfHi, t, bf16); break;
-                switch (T) {
-                NC_CASE(1)
-                NC_CASE(2)
-#if NC_X_TILE > 2
-                NC_CASE(3)
-#endif
-#if NC_X_TILE > 3
-                NC_CASE(4)
-#endif
-#if NC_X_TILE > 4
-                NC_CASE(5)
-                NC_CASE(6)
-                NC_CASE(7)
-                NC_CASE(8)
-#endif
-                }
-#undef NC_CASE
+                if (NC_K_BLOCKS) {
+                    pfLo = k0 + ((span * q / tiles) & ~15L);
+                    if (q + 1 < tiles) pfHi = k0 + ((span * (q + 1) / tiles) & ~15L);
+                } else if (q > 0) pfHi = pfLo;
+#define NC_SPAN(t) NC_NAME(group)(x + m0 * K, W, out + m0 * ldOut, ldOut, M, K, g, end, k0, k1, acc + m0, pfLo, pfHi, t, bf16)
+                NC_SWITCH_T(T, NC_SPAN)
+#undef NC_SPAN
             }
             k0 = k1;
         } while (k0 < K16);
     }
 }
+#undef NC_SWITCH_T
 
 static void NC_NAME(gemv_f32)(const float *x, const float *W, float *out, long ldOut, long M, long K, long lo, long hi) {
     NC_NAME(gemv_rows)(x, W, out, ldOut, M, K, lo, hi, 0);
