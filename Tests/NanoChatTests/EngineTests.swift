@@ -105,6 +105,22 @@ final class EngineTests: XCTestCase {
         XCTAssertGreaterThan(cached.results[0].count, prompt.count + 20, "generation stopped early")
     }
 
+    /// A replicated state takes its source's scratch buffers (the first decode step skips allocating them); both
+    /// go on decoding the same: the source allocates new buffers when fed again.
+    func testReplicatedStateAndItsSourceBothDecode() throws {
+        let m = try randomModel(seed: 7)
+        let prompt: [Int32] = (0..<12).map { Int32($0 * 7 % 80) }
+        let source = try m.makeDecodeState(rows: 1, capacity: 40)
+        _ = try source.feed(prompt, count: prompt.count, positions: nil)
+        let copy = try source.replicated(rows: 3, capacity: 40)
+        let fromCopy = try copy.feed([5, 5, 5], count: 1, positions: nil)
+        let fromSource = try source.feed([5], count: 1, positions: nil)
+        let V = m.config.vocabSize
+        for r in 0..<3 { XCTAssertEqual(Array(fromCopy[(r * V)..<((r + 1) * V)]), fromSource, "row \(r)") }
+        XCTAssertEqual(source.length, prompt.count + 1)
+        XCTAssertEqual(copy.length, prompt.count + 1)
+    }
+
     func testSeededSamplingIsReproducible() throws {
         let m = try randomModel(seed: 6)
         let engine = Engine(model: m, tokenizer: SpecialsOnlyTokenizer(vocabSize: m.config.vocabSize))

@@ -87,8 +87,13 @@ public final class CachedDecodeState: DecodeState {
         return (logits, argmax)
     }
 
+    /// The copy takes this state's scratch buffers when they hold its rows (this state allocates new ones if it
+    /// is fed again): allocating and zeroing them anew made the first decode step after a prefill several times
+    /// a step (d4: ~8.6 ms against ~1.5, dev/LOG.md 2026-12-08).
     public func replicated(rows n: Int, capacity: Int) throws -> DecodeState {
-        try CachedDecodeState(model: model, cache: cache.replicated(rows: n, capacity: capacity, config: model.config))
+        let copy = try CachedDecodeState(model: model, cache: cache.replicated(rows: n, capacity: capacity, config: model.config))
+        if let b = buffers, b.capacity >= n { copy.buffers = b; buffers = nil }
+        return copy
     }
 }
 
