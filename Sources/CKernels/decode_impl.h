@@ -21,15 +21,14 @@ AI const char *NC_NAME(row)(const void *w, long e, int bf16) { return (const cha
 
 // Accumulates x[t, k0 ..< k1] · w[r, k0 ..< k1] for r < R, t < T (constants after inlining: the arrays live in
 // registers) into 16 lanes per output, starting from zero at k0 = 0 and otherwise from acc[r·accStride + t]. When
-// k1 is the last multiple of 16 (`finish`) it sums the lanes, fuses in the tail and writes out[t·ldOut + r];
-// otherwise it stores the lanes back to acc. Either way each lane adds its products in increasing k, so a span
-// split anywhere on a multiple of 16 gives the same bits as one pass. With `ahead` each 16-weight step also
-// prefetches rows r + NC_GROUP at the same offset: the next group's rows, so the stream keeps a read in flight
-// while later x tiles compute from cache; only for pfLo ≤ k < pfHi, so the x tiles can share the prefetching.
-// Prefetches never fault, so reading ahead past the matrix's end is
-// harmless. They go to L2 (prefetcht1), not L1: on a Zen 4, prefetcht0 at batch 8 left memory idle while the tile
-// computed (one core read 300 MB at 10 GB/s, the sum of the compute and read times) and into L2 it reads at 21 GB/s,
-// batch 1 at 23 against 19 (dev/LOG.md, 2026-12-04).
+// k1 is the last multiple of 16 it sums the lanes, fuses in the tail and writes out[t·ldOut + r]; otherwise it
+// stores the lanes back to acc. Either way each lane adds its products in increasing k, so a span split anywhere
+// on a multiple of 16 gives the same bits as one pass. For pfLo ≤ k < pfHi (so x tiles can share the prefetching)
+// each 16-weight step also prefetches rows r + NC_GROUP at the same offset: the next group's rows, so the stream
+// keeps a read in flight while later x tiles compute from cache. Prefetches never fault, so reading ahead past the
+// matrix's end is harmless. They go to L2 (prefetcht1), not L1: on a Zen 4, prefetcht0 at batch 8 left memory idle
+// while the tile computed (one core read 300 MB at 10 GB/s, the sum of the compute and read times) and into L2 it
+// reads at 21 GB/s, batch 1 at 23 against 19 (dev/LOG.md, 2026-12-04).
 AI void NC_NAME(steps)(nc_f32x16 a[8][NC_X_TILE], const float *x, const void *w, long K, long from, long to, int ahead,
                        int R, int T, int bf16) {
     for (long i = from; i < to; i += 16) {
@@ -54,14 +53,13 @@ AI void NC_NAME(tile)(const float *x, const void *w, float *out, long ldOut, lon
         NC_NAME(steps)(a, x, w, K, pfLo, pfHi, 1, R, T, bf16);
         NC_NAME(steps)(a, x, w, K, pfHi, k1, 0, R, T, bf16);
     }
-    const long i = k1;
     if (k1 < (K & ~15L)) {
         for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) acc[r * accStride + t] = a[r][t];
         return;
     }
     for (int r = 0; r < R; r++) for (int t = 0; t < T; t++) {
         float s = NC_NAME(lane_sum16)(a[r][t]);
-        for (long j = i; j < K; j++) s = __builtin_fmaf(x[t * K + j], NC_NAME(weight)(w, r * K + j, bf16), s);
+        for (long j = k1; j < K; j++) s = __builtin_fmaf(x[t * K + j], NC_NAME(weight)(w, r * K + j, bf16), s);
         out[t * ldOut + r] = s;
     }
 }
@@ -87,15 +85,6 @@ AI void NC_NAME(group)(const float *x, const void *W, float *out, long ldOut, lo
         NC_NAME(tile)(x, NC_NAME(row)(W, o * K, bf16), out + o, ldOut, K, k0, k1, acc + (o - g) * M, M, pfLo, pfHi, 1, T, bf16);
 }
 
-// Rows lo ..< hi in groups of NC_GROUP: each group against every x tile in turn (the x tile stays in L1 over the
-// group's row tiles, the group in L1/L2 over the x tiles), the x tiles prefetching the next group.
-// Where NC_K_BLOCKS is set, two things help batches on a small L1 (Zen 3: 32 KB, 16 AVX2 registers; batch 8 at d12
-// read weights at 17 GB/s and ran ~70 GFLOP/s, against 31 GB/s at batch 1 and ~125 GFLOP/s from cache):
-// - with more than one x tile and at most NC_K_BLOCK_ROWS x rows, k runs in blocks whose slice of the group and of
-//   x fit in L1 together, the lanes kept in `acc` between blocks (otherwise each x tile re-reads the group from L2);
-// - each x tile prefetches its share of the block's columns, not the first one all of them (a burst of
-//   prefetches the memory system cannot take at once, then none while the other tiles compute).
-// Each alone gained ~1.1×, both 1.35× at batch 8 (dev/LOG.md, 2026-12-08).
 // T as a compile-time constant in CALL(t), for every T up to NC_X_TILE.
 #if NC_X_TILE > 4
 #define NC_SWITCH_T(T, CALL) switch (T) { case 1: CALL(1); break; case 2: CALL(2); break; case 3: CALL(3); break; \
@@ -106,6 +95,15 @@ AI void NC_NAME(group)(const float *x, const void *W, float *out, long ldOut, lo
 #define NC_SWITCH_T(T, CALL) switch (T) { case 1: CALL(1); break; case 2: CALL(2); break; }
 #endif
 
+// Rows lo ..< hi in groups of NC_GROUP: each group against every x tile in turn (the x tile stays in L1 over the
+// group's row tiles, the group in L1/L2 over the x tiles), the x tiles prefetching the next group.
+// Where NC_K_BLOCKS is set, two things help batches on a small L1 (Zen 3: 32 KB, 16 AVX2 registers; batch 8 at d12
+// read weights at 17 GB/s and ran ~70 GFLOP/s, against 31 GB/s at batch 1 and ~125 GFLOP/s from cache):
+// - with more than one x tile and at most NC_K_BLOCK_ROWS x rows, k runs in blocks whose slice of the group and of
+//   x fit in L1 together, the lanes kept in `acc` between blocks (otherwise each x tile re-reads the group from L2);
+// - each x tile prefetches its share of the block's columns, not the first one all of them (a burst of
+//   prefetches the memory system cannot take at once, then none while the other tiles compute).
+// The blocks alone gained 1.03–1.10×, with the shared prefetch 1.26–1.36× at batch 8 (dev/LOG.md, 2026-12-08).
 AI void NC_NAME(gemv_rows)(const float *x, const void *W, float *out, long ldOut, long M, long K, long lo, long hi,
                            int bf16) {
     const long K16 = K & ~15L, tiles = (M + NC_X_TILE - 1) / NC_X_TILE;

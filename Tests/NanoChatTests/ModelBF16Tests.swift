@@ -171,7 +171,7 @@ final class ModelBF16Tests: XCTestCase {
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: widenScratchCount)
         defer { scratch.deallocate() }
         var blockwise = expected
-        let block = widenScratchCount / K / 16 * 16
+        let block = widenBlockColumns(K: K)
         a.withUnsafeBufferPointer { ab in
             wide.withUnsafeBufferPointer { wb in
                 BLAS.matmulNT(&expected, ab.baseAddress!, wb.baseAddress!, M: M, N: N, K: K)

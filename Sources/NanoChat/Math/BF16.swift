@@ -71,13 +71,18 @@ func convertFromBF16(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<BF
 /// by sgemm while it is still in cache).
 let widenScratchCount = 1 << 20
 
+/// Output columns (weight rows of K) one widening block of `matmulNTWidened` holds: whole 16-column tiles of
+/// sgemm's kernels.
+func widenBlockColumns(K: Int) -> Int { widenScratchCount / K / 16 * 16 }
+
 /// C[M, N] (row stride ldc) = A[M, K] · W16[N, K]ᵀ through BLAS sgemm, for bf16 weights whose fp32 copy is
 /// gone (more rows than the decode kernels take: prefill, evals). W16's rows are widened (exactly) into
-/// `scratch` (`widenScratchCount` floats) a block at a time, one sgemm per block of output columns; sgemm's
-/// sum for an element runs over K alone, so the blocks give what one sgemm over the widened matrix gives.
+/// `scratch` (`widenScratchCount` floats) a block at a time, one sgemm per block of output columns: each
+/// block gives what sgemm over those widened rows gives, and one sgemm over the whole widened matrix the same
+/// within rounding (OpenBLAS's Zen kernels give a column other bits when N changes their split of the columns).
 func matmulNTWidened(_ C: UnsafeMutablePointer<Float>, ldc: Int, _ A: UnsafePointer<Float>, _ W16: UnsafePointer<BF16>,
                      M: Int, N: Int, K: Int, scratch: UnsafeMutablePointer<Float>) {
-    let block = widenScratchCount / K / 16 * 16   // whole 16-column tiles of sgemm's kernels
+    let block = widenBlockColumns(K: K)
     precondition(block > 0, "matmulNTWidened: K = \(K) rows do not fit the widening scratch")
     var n0 = 0
     while n0 < N {
